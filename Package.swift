@@ -1,7 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers, bottom to top: C shims → Frames → LinearAlgebra → Models → Solvers → executables.
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+// Layers, bottom to top: C shims → Frames → LinearAlgebra, RandomNumbers → Models → Solvers →
+// executables. Each executable is a thin argument parser over a library that tests can reach.
 let package = Package(
     name: "flatmin",
     products: [
@@ -13,21 +16,25 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CZstd", pkgConfig: "libzstd",
-            providers: [.apt(["libzstd-dev"])]),
-        .systemLibrary(
-            name: "COpenBLAS", pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]),
+        // C shims
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // The stream format, and the operations of the `frames` tool on it
         .target(name: "Frames", dependencies: ["CZstd"], exclude: ["FORMAT.md"]),
+        .target(name: "FrameTools", dependencies: ["Frames"]),
+
+        // Numerics
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
-        .target(
-            name: "ToolSupport",
-            dependencies: ["Frames", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(
-            name: "frames",
-            dependencies: ["Frames", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "RandomNumbers"),
+
+        // Command-line plumbing shared by every tool, and the tools
+        .target(name: "ToolSupport", dependencies: ["Frames", argumentParser]),
+        .executableTarget(name: "frames", dependencies: ["Frames", "FrameTools", "ToolSupport", argumentParser]),
+
         .testTarget(name: "FramesTests", dependencies: ["Frames"]),
+        .testTarget(name: "FrameToolsTests", dependencies: ["FrameTools", "Frames"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "RandomNumbersTests", dependencies: ["RandomNumbers"]),
     ]
 )

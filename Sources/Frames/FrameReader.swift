@@ -40,7 +40,8 @@ public final class FrameReader {
     private let input: BufferedInput
     private let decompressor: OpaquePointer
     private var rawHeader: [UInt8] = []
-    private var declaredNpyBytes = 0
+    /// The `.npy` length the current header declares: the frame's decompressed size.
+    public private(set) var declaredNpyBytes = 0
     private var payloadPending = false
 
     public init(source: ByteSource, limits: FrameLimits = FrameLimits()) {

@@ -1,13 +1,13 @@
 /// NumPy's `.npy` container (NEP 1), which is what a frame's payload decompresses to, so that
 /// `zstd -dc` output loads with `np.load` and no reader needs to know this toolkit.
-enum NPY {
+public enum NPY {
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
     /// The fixed part before the dict: magic, version, and a 2-byte (v1) or 4-byte (v2+) length.
-    static let preambleBytes = 8
+    public static let preambleBytes = 8
 
     /// The bytes NumPy itself would write before the data: version 1.0 when the dict fits a
     /// 16-bit length, otherwise 2.0, padded with spaces and a newline to a multiple of 64.
-    static func headerBytes(for header: FrameHeader) -> [UInt8] {
+    public static func headerBytes(for header: FrameHeader) -> [UInt8] {
         let shapeText: String
         switch header.shape.count {
         case 0: shapeText = "()"
@@ -30,7 +30,7 @@ enum NPY {
     }
 
     /// How many bytes encode the dict's length, from the version bytes after the magic.
-    static func lengthFieldBytes(preamble: [UInt8]) throws -> Int {
+    public static func lengthFieldBytes(preamble: [UInt8]) throws -> Int {
         guard preamble.count == preambleBytes, Array(preamble[0..<6]) == magic else {
             throw FrameError(.malformed, "payload is not a .npy file (bad magic)")
         }
@@ -41,14 +41,14 @@ enum NPY {
         }
     }
 
-    struct Description: Equatable {
-        var dtype: DType
-        var order: StorageOrder
-        var shape: [Int]
+    public struct Description: Equatable, Sendable {
+        public var dtype: DType
+        public var order: StorageOrder
+        public var shape: [Int]
     }
 
     /// Parses the Python-literal dict `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`.
-    static func parseDict(_ bytes: [UInt8]) throws -> Description {
+    public static func parseDict(_ bytes: [UInt8]) throws -> Description {
         var parser = LiteralParser(bytes: bytes)
         var descr: String?
         var fortran: Bool?

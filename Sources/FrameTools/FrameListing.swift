@@ -1,0 +1,107 @@
+import Frames
+
+/// What `frames ls` says about one frame, learned from its header and zstd framing only.
+public struct FrameSummary: Sendable, Equatable {
+    public var index: Int
+    public var header: FrameHeader
+    /// Decompressed size: the `.npy` file inside the payload.
+    public var npyBytes: Int
+    /// Payload size on the wire (the header's few bytes not included).
+    public var compressedBytes: Int
+
+    /// One JSON object, the unit of `frames ls --json` (JSON Lines).
+    public func json() -> JSONValue {
+        .object([
+            "index": .integer(Int64(index)),
+            "name": .string(header.name),
+            "dtype": .string(header.dtype.rawValue),
+            "shape": .array(header.shape.map { .integer(Int64($0)) }),
+            "order": .string(header.order.rawValue),
+            "npy_bytes": .integer(Int64(npyBytes)),
+            "compressed_bytes": .integer(Int64(compressedBytes)),
+            "attributes": .object(header.attributes),
+        ])
+    }
+
+    public static let tableHeading = columns(["#", "name", "dtype", "shape", "compressed", "raw", "attributes"])
+
+    /// A fixed-width row, so rows can be printed as frames arrive.
+    public func tableRow() -> String {
+        Self.columns([String(index), header.name, header.dtype.rawValue, header.shapeDescription,
+                      formatBytes(compressedBytes), formatBytes(npyBytes), keyAttributes()])
+    }
+
+    /// Scalar attributes and the stage that made the frame: what a person scans a listing for.
+    /// Nested attributes are left to `--json`.
+    public func keyAttributes(maximumLength: Int = 72) -> String {
+        var parts: [String] = []
+        if let tool = header.attributes["provenance"]?.arrayValue?.last?["tool"]?.stringValue {
+            parts.append("by \(tool)")
+        }
+        for key in header.attributes.keys.sorted() where key != "provenance" {
+            switch header.attributes[key]! {
+            case .string(let s): parts.append("\(key)=\(s)")
+            case .integer(let i): parts.append("\(key)=\(i)")
+            case .double(let d): parts.append("\(key)=\(formatNumber(d))")
+            case .bool(let b): parts.append("\(key)=\(b)")
+            case .null, .array, .object: continue
+            }
+        }
+        let text = parts.joined(separator: " ")
+        return text.count <= maximumLength ? text : String(text.prefix(maximumLength - 1)) + "…"
+    }
+
+    private static func columns(_ fields: [String]) -> String {
+        let widths = [3, 16, 7, 13, 10, 10]
+        var line = ""
+        for (field, width) in zip(fields, widths) {
+            let isNumeric = width == 3 || width == 10
+            let padding = String(repeating: " ", count: max(0, width - field.count))
+            line += (isNumeric ? padding + field : field + padding) + "  "
+        }
+        return line + fields[widths.count]
+    }
+}
+
+/// Calls `body` with each frame's summary, reading headers and zstd framing but
+/// decompressing nothing.
+public func summarizeFrames(_ reader: FrameReader, _ body: (FrameSummary) throws -> Void) throws {
+    while let header = try reader.next() {
+        let npyBytes = reader.declaredNpyBytes
+        let compressed = try reader.skip()
+        try body(FrameSummary(index: reader.frameIndex, header: header, npyBytes: npyBytes, compressedBytes: compressed))
+    }
+}
+
+/// Sizes as people read them: `512 B`, `3.4 KiB`, `1.20 GiB`.
+public func formatBytes(_ count: Int) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(count)
+    var unit = 0
+    while value >= 1024, unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    if unit == 0 { return "\(count) B" }
+    let rounded = value >= 100 ? formatFixed(value, digits: 0) : value >= 10 ? formatFixed(value, digits: 1) : formatFixed(value, digits: 2)
+    return "\(rounded) \(units[unit])"
+}
+
+/// Shortest text that reads back as the same Double.
+func formatNumber(_ value: Double) -> String {
+    if value.isNaN { return "NaN" }
+    if value.isInfinite { return value > 0 ? "Inf" : "-Inf" }
+    if value == value.rounded(), abs(value) < 1e15, value != 0 || value.sign == .plus { return String(Int64(value)) }
+    return "\(value)"
+}
+
+func formatFixed(_ value: Double, digits: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = (value * scale).rounded()
+    let integerPart = Int64(scaled / scale)
+    guard digits > 0 else { return String(integerPart) }
+    let fraction = Int64(abs(scaled) - abs(Double(integerPart)) * scale)
+    let fractionText = String(fraction)
+    return "\(integerPart)." + String(repeating: "0", count: digits - fractionText.count) + fractionText
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Frames
+
+/// Options every tool that reads a stream accepts.
+public struct InputOptions: ParsableArguments {
+    @Option(name: .customLong("max-frame-bytes"),
+            help: ArgumentHelp("Refuse frames whose decompressed size exceeds this many bytes (default: half of physical memory).",
+                               valueName: "bytes"))
+    public var maximumFrameBytes: Int?
+
+    public init() {}
+
+    public var limits: FrameLimits {
+        FrameLimits(maximumFrameBytes: maximumFrameBytes ?? FrameLimits.defaultMaximumFrameBytes)
+    }
+
+    /// A reader over `path`, or standard input when `path` is nil or `-`.
+    public func makeReader(path: String? = nil) throws -> FrameReader {
+        let source: ByteSource = path == nil || path == "-" ? FileDescriptorSource(descriptor: 0) : try openForReading(path!)
+        return FrameReader(source: source, limits: limits)
+    }
+}
+
+/// Options every tool that writes a stream accepts.
+public struct OutputOptions: ParsableArguments {
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write the stream to this file (complete or not at all) instead of stdout.", valueName: "file"))
+    public var output: String?
+
+    @Option(help: ArgumentHelp("zstd compression level for new frames, 1 (fast) to 19 (small).", valueName: "n"))
+    public var level: Int32 = CompressionSettings.defaultLevel
+
+    @Option(help: ArgumentHelp("Compression threads for large frames (the bytes do not depend on it).", valueName: "n"))
+    public var threads: Int = CompressionSettings.availableCores
+
+    public init() {}
+
+    public func validate() throws {
+        guard (-7...22).contains(level) else { throw ValidationError("--level must be between -7 and 22") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// The destination stream. Refuses a terminal, as zstd does: binary frames would only
+    /// garble it.
+    public func makeOutput() throws -> StreamOutput {
+        let compression = CompressionSettings(level: level, workers: threads)
+        if let output, output != "-" {
+            let file = try AtomicFileSink(path: output)
+            return StreamOutput(writer: FrameWriter(sink: file, compression: compression), file: file)
+        }
+        guard !StandardStreams.isTerminal(1) else {
+            throw ToolError("refusing to write binary frames to a terminal; redirect stdout or use -o FILE")
+        }
+        return StreamOutput(writer: FrameWriter(sink: FileDescriptorSink(descriptor: 1), compression: compression), file: nil)
+    }
+}
+
+/// A stream being written; `finish()` flushes it and, for a file, moves it into place.
+public struct StreamOutput {
+    public let writer: FrameWriter
+    let file: AtomicFileSink?
+
+    public func finish() throws {
+        try writer.flush()
+        try file?.commit()
+    }
+}

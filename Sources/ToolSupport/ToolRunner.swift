@@ -1,0 +1,73 @@
+import ArgumentParser
+import Frames
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The toolkit's version, reported by every tool's `--version` and recorded in provenance.
+public enum Toolkit {
+    public static let version = "0.1.0"
+}
+
+/// A mistake a person made or a condition a tool cannot work under, said in one line.
+public struct ToolError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs a tool's body with the toolkit's error conventions: one line on stderr,
+/// `tool: what went wrong (frame 2 'observations', byte 4096)`, and exit status 1; no stack
+/// traces. A closed downstream pipe ends the tool quietly with status 0, as `head` expects.
+public func runTool(_ tool: String, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as FrameError where error.kind == .brokenPipe {
+        throw ExitCode.success
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        StandardStreams.error("\(tool): \(error)")
+        throw ExitCode.failure
+    }
+}
+
+/// Text to people (stderr) and scripts (stdout), written straight to the descriptors so a
+/// closed pipe is noticed as an error instead of being buffered away.
+public enum StandardStreams {
+    public static func error(_ line: String) {
+        let text = line.hasSuffix("\n") ? line : line + "\n"
+        _ = try? write(text, to: 2)
+    }
+
+    public static func output(_ text: String) throws {
+        try write(text, to: 1)
+    }
+
+    public static func isTerminal(_ descriptor: Int32) -> Bool {
+        isatty(descriptor) == 1
+    }
+
+    private static func write(_ text: String, to descriptor: Int32) throws {
+        var text = text
+        try text.withUTF8 { try FileDescriptorSink(descriptor: descriptor).write(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// One stage's entry in a frame's `provenance` attribute: enough to rerun it.
+public func provenanceEntry(tool: String, arguments: [String] = Array(CommandLine.arguments.dropFirst()),
+                            seed: UInt64? = nil) -> JSONValue {
+    var entry: [String: JSONValue] = [
+        "tool": .string(tool),
+        "version": .string(Toolkit.version),
+        "arguments": .array(arguments.map { .string($0) }),
+    ]
+    if let seed { entry["seed"] = .integer(Int64(bitPattern: seed)) }
+    return .object(entry)
+}
+
+/// Appends a provenance entry to a frame's attributes.
+public func appendingProvenance(_ entry: JSONValue, to attributes: [String: JSONValue]) -> [String: JSONValue] {
+    var attributes = attributes
+    attributes["provenance"] = .array((attributes["provenance"]?.arrayValue ?? []) + [entry])
+    return attributes
+}
