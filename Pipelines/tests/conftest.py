@@ -1,0 +1,25 @@
+"""Shared fixtures: where the built tools are, and a helper to run them."""
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BIN = pathlib.Path(os.environ.get("FLATMIN_BIN", REPO / ".build" / "debug"))
+
+
+def tool(name):
+    path = BIN / name
+    if not path.exists():
+        pytest.skip(f"{path} is not built (run `swift build` or set FLATMIN_BIN)")
+    return str(path)
+
+
+def run(args, input=None, check=True, **kwargs):
+    """Runs a tool; returns the CompletedProcess with bytes stdout and text stderr."""
+    result = subprocess.run(args, input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+    result.stderr = result.stderr.decode()
+    if check and result.returncode != 0:
+        raise AssertionError(f"{args} failed ({result.returncode}): {result.stderr}")
+    return result
