@@ -55,6 +55,11 @@ public enum BLAS {
         precondition(c.rows == n && c.columns == n, "syrk: C is \(c.rows)×\(c.columns), expected \(n)×\(n)")
         cblas_dsyrk(CblasColMajor, CblasUpper, operation(transpose), blasInt(n), blasInt(k), alpha,
                     a.storage, leadingDimension(a), beta, &c.storage, leadingDimension(c))
+        mirrorUpperTriangle(&c)
+    }
+
+    private static func mirrorUpperTriangle(_ c: inout Matrix) {
+        let n = c.rows
         c.withUnsafeMutableBufferPointer { entries in
             guard let base = entries.baseAddress else { return }
             // Row j right of the diagonal (stride n) becomes column j below it (stride 1).
@@ -63,6 +68,21 @@ public enum BLAS {
                             base + (j + 1) + j * n, 1)
             }
         }
+    }
+
+    /// syrk on the contiguous block of A's columns `columns`, without copying it out: a
+    /// column-major array of many stacked matrices (a sensing tensor) is summed block by block.
+    public static func syrk(_ a: Matrix, columns: Range<Int>, into c: inout Matrix,
+                            transpose: Bool = false, alpha: Double = 1, beta: Double = 0) {
+        precondition(columns.lowerBound >= 0 && columns.upperBound <= a.columns, "syrk: column block out of range")
+        let (n, k) = transpose ? (columns.count, a.rows) : (a.rows, columns.count)
+        precondition(c.rows == n && c.columns == n, "syrk: C is \(c.rows)×\(c.columns), expected \(n)×\(n)")
+        a.withUnsafeBufferPointer { entries in
+            cblas_dsyrk(CblasColMajor, CblasUpper, operation(transpose), blasInt(n), blasInt(k), alpha,
+                        entries.baseAddress.map { $0 + columns.lowerBound * a.rows }, leadingDimension(a),
+                        beta, &c.storage, leadingDimension(c))
+        }
+        mirrorUpperTriangle(&c)
     }
 
     public static func dot(_ x: [Double], _ y: [Double]) -> Double {

@@ -1,0 +1,79 @@
+import LinearAlgebra
+
+/// A linear measurement map `A: R^{d1×d2} → R^m`, `A(X)_i = ⟨A_i, X⟩`, in the forms the
+/// solvers need. Every model family implements it; solvers see nothing else, so a new family
+/// is a new conforming type and no solver changes.
+///
+/// The factored forms exist because structured families (completion, bilinear, quadratic)
+/// can evaluate `A(LRᵀ)` and the gradient pieces `A*(y)R`, `A*(y)ᵀL` in O(m·k)-ish time
+/// without ever forming a d1×d2 matrix. The defaults below go through dense matrices, which
+/// is right for families whose operator is dense anyway.
+public protocol MeasurementOperator: Sendable {
+    /// The family's name as it appears in streams (`gaussian`, `completion`, …), for reports.
+    var familyName: String { get }
+    /// d1, d2: the shape of the matrices measured.
+    var rows: Int { get }
+    var columns: Int { get }
+    /// m.
+    var measurementCount: Int { get }
+
+    /// A(X).
+    func apply(_ x: Matrix) -> [Double]
+    /// A*(y) = Σ y_i A_i, as a dense d1×d2 matrix.
+    func adjoint(_ y: [Double]) -> Matrix
+    /// A(L·Rᵀ) for L d1×k and R d2×k.
+    func applyFactored(left: Matrix, right: Matrix) -> [Double]
+    /// A*(y)·R, d1×k.
+    func adjointTimes(_ y: [Double], right: Matrix) -> Matrix
+    /// A*(y)ᵀ·L, d2×k.
+    func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix
+    /// The rescaling of BRIEF §3: D1² = (1/(m·d2)) Σ A_iA_iᵀ and D2² = (1/(m·d1)) Σ A_iᵀA_i.
+    func rescaling() -> Rescaling
+}
+
+extension MeasurementOperator {
+    public func applyFactored(left: Matrix, right: Matrix) -> [Double] {
+        apply(BLAS.matmul(left, right, transposeB: true))
+    }
+
+    public func adjointTimes(_ y: [Double], right: Matrix) -> Matrix {
+        BLAS.matmul(adjoint(y), right)
+    }
+
+    public func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix {
+        BLAS.matmul(adjoint(y), left, transposeA: true)
+    }
+}
+
+/// Row-wise inner products of two m×k matrices: out_i = Σ_j P[i,j]·Q[i,j]. This is how every
+/// rank-one family evaluates A(LRᵀ)_i = (a_iᵀL)·(Rᵀc_i) once P = AL and Q = CR are formed
+/// with gemm; column by column the loop runs over contiguous memory and vectorizes.
+func rowwiseDot(_ p: Matrix, _ q: Matrix) -> [Double] {
+    precondition(p.rows == q.rows && p.columns == q.columns)
+    var result = [Double](repeating: 0, count: p.rows)
+    p.withUnsafeBufferPointer { p in
+        q.withUnsafeBufferPointer { q in
+            result.withUnsafeMutableBufferPointer { out in
+                let m = out.count
+                for j in 0..<(p.count / max(m, 1)) {
+                    let offset = j * m
+                    for i in 0..<m { out[i] += p[offset + i] * q[offset + i] }
+                }
+            }
+        }
+    }
+    return result
+}
+
+/// diag(weights)·M: each row i of M scaled by weights[i].
+func scalingRows(_ matrix: Matrix, by weights: [Double]) -> Matrix {
+    precondition(weights.count == matrix.rows)
+    var scaled = matrix
+    scaled.withUnsafeMutableBufferPointer { entries in
+        let m = weights.count
+        for j in 0..<matrix.columns {
+            for i in 0..<m { entries[j * m + i] *= weights[i] }
+        }
+    }
+    return scaled
+}

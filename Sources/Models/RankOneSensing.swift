@@ -1,0 +1,68 @@
+import LinearAlgebra
+
+/// Rank-one measurements A_i = a_i c_iᵀ, stored as the m×d1 matrix of rows a_i and the m×d2
+/// matrix of rows c_i and never as the A_i themselves. Bilinear sensing has independent a_i
+/// and c_i; quadratic sensing (covariance estimation, quadratic networks, phase retrieval)
+/// is the case a_i = c_i = x_i, with A(X)_i = x_iᵀ X x_i.
+public struct RankOneSensing: MeasurementOperator {
+    public let familyName: String
+    /// m×d1, rows a_i.
+    public let leftVectors: Matrix
+    /// m×d2, rows c_i.
+    public let rightVectors: Matrix
+    public var rows: Int { leftVectors.columns }
+    public var columns: Int { rightVectors.columns }
+    public var measurementCount: Int { leftVectors.rows }
+
+    public static func bilinear(left: Matrix, right: Matrix) -> RankOneSensing {
+        RankOneSensing(familyName: "bilinear", leftVectors: left, rightVectors: right)
+    }
+
+    /// Quadratic sensing with features x_i as the rows of `features`; both sides share storage.
+    public static func quadratic(features: Matrix) -> RankOneSensing {
+        RankOneSensing(familyName: "quadratic", leftVectors: features, rightVectors: features)
+    }
+
+    init(familyName: String, leftVectors: Matrix, rightVectors: Matrix) {
+        precondition(leftVectors.rows == rightVectors.rows, "both sides need one vector per measurement")
+        self.familyName = familyName
+        self.leftVectors = leftVectors
+        self.rightVectors = rightVectors
+    }
+
+    /// a_iᵀ X c_i = row i of (A X) dotted with c_i.
+    public func apply(_ x: Matrix) -> [Double] {
+        rowwiseDot(BLAS.matmul(leftVectors, x), rightVectors)
+    }
+
+    /// Σ y_i a_i c_iᵀ = Aᵀ diag(y) C.
+    public func adjoint(_ y: [Double]) -> Matrix {
+        BLAS.matmul(leftVectors, scalingRows(rightVectors, by: y), transposeA: true)
+    }
+
+    public func applyFactored(left: Matrix, right: Matrix) -> [Double] {
+        rowwiseDot(BLAS.matmul(leftVectors, left), BLAS.matmul(rightVectors, right))
+    }
+
+    /// Aᵀ diag(y) (C R): O(m(d1+d2)k), no d1×d2 matrix.
+    public func adjointTimes(_ y: [Double], right: Matrix) -> Matrix {
+        BLAS.matmul(leftVectors, scalingRows(BLAS.matmul(rightVectors, right), by: y), transposeA: true)
+    }
+
+    public func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix {
+        BLAS.matmul(rightVectors, scalingRows(BLAS.matmul(leftVectors, left), by: y), transposeA: true)
+    }
+
+    /// Σ A_iA_iᵀ = Σ ‖c_i‖² a_i a_iᵀ = Aᵀ diag(‖c‖²) A: one syrk on rows scaled by ‖c_i‖.
+    public func rescaling() -> Rescaling {
+        let m = Double(measurementCount)
+        func side(_ vectors: Matrix, weightedBy other: Matrix, scale: Double) -> SquaredScaling {
+            let norms = rowwiseDot(other, other).map { $0.squareRoot() }
+            var result = Matrix.zeros(rows: vectors.columns, columns: vectors.columns)
+            BLAS.syrk(scalingRows(vectors, by: norms), into: &result, transpose: true, alpha: scale)
+            return .dense(result)
+        }
+        return Rescaling(left: side(leftVectors, weightedBy: rightVectors, scale: 1 / (m * Double(columns))),
+                         right: side(rightVectors, weightedBy: leftVectors, scale: 1 / (m * Double(rows))))
+    }
+}

@@ -1,0 +1,68 @@
+/// The names and attributes through which the tools understand each other. A stream is a
+/// bag of named frames; these are the names a stage looks for, so a Python stage or an old
+/// archive speaks the same language as the Swift tools. Every matrix is float64,
+/// column-major; indices are int64 and 0-based.
+public enum FrameName {
+    /// The ground truth `M♮`, d1×d2.
+    public static let truth = "truth"
+    /// Factors with `truth = truth_left · truth_rightᵀ` (d1×r and d2×r). For the signed
+    /// quadratic model `M♮ = U1U1ᵀ − U2U2ᵀ` they are `[U1 U2]` and `[U1 −U2]`.
+    public static let truthLeft = "truth_left"
+    public static let truthRight = "truth_right"
+
+    /// What the solver fits: a vector of m measurements, or the d1×d2 matrix itself for the
+    /// identity operator (robust PCA). Its attributes name the operator (see `AttributeKey`).
+    public static let observations = "observations"
+
+    /// Operator frames, one family each.
+    /// Gaussian sensing: the m×d1×d2 array of sensing matrices `A_i` (column-major, so it is
+    /// also the m × (d1·d2) matrix whose row i is vec(A_i)).
+    public static let sensing = "sensing"
+    /// Bilinear sensing `A_i = a_i c_iᵀ`: the m×d1 matrix of rows a_i and the m×d2 matrix of rows c_i.
+    public static let sensingLeft = "sensing_left"
+    public static let sensingRight = "sensing_right"
+    /// Matrix completion: the m×2 int64 matrix of observed (row, column) positions.
+    public static let entries = "entries"
+    /// Quadratic sensing `A_i = x_i x_iᵀ`: the m×d matrix of rows x_i.
+    public static let features = "features"
+
+    /// Held-out measurements from the same distribution: every training name with this prefix.
+    public static let holdoutPrefix = "holdout_"
+
+    /// Injected outliers: linear indices into the observations (column-major for matrices)
+    /// and the values added there.
+    public static let outlierSupport = "outliers_support"
+    public static let outlierValues = "outliers_values"
+
+    /// The solver's answer `X̂` and its factors.
+    public static let estimate = "estimate"
+    public static let estimateLeft = "estimate_left"
+    public static let estimateRight = "estimate_right"
+}
+
+/// Attribute keys with a fixed meaning.
+public enum AttributeKey {
+    /// On `observations`: the operator family (`gaussian`, `bilinear`, `completion`,
+    /// `quadratic`, `identity`), the truth's shape, and the names of the operator's frames.
+    public static let operatorFamily = "operator"
+    public static let rows = "d1"
+    public static let columns = "d2"
+    public static let operatorFrames = "operator_frames"
+    /// On `observations`: standard deviation of the Gaussian noise added, and the Euclidean
+    /// norm of the noise vector actually drawn (0 when noiseless).
+    public static let noiseStandardDeviation = "noise_std"
+    public static let noiseNorm = "noise_norm"
+
+    /// On `truth`: how it was made and what it is like.
+    public static let kind = "kind"
+    public static let rank = "rank"
+    public static let rankPositive = "rank_positive"
+    public static let rankNegative = "rank_negative"
+    public static let singularValues = "singular_values"
+    public static let conditionNumber = "condition_number"
+    public static let incoherenceLeft = "incoherence_left"
+    public static let incoherenceRight = "incoherence_right"
+
+    /// On every frame a stage made: `[{tool, version, arguments, seed}]`.
+    public static let provenance = "provenance"
+}
