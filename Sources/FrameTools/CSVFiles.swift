@@ -64,7 +64,7 @@ public enum CSVFiles {
         let rowMajor = frame.rowMajor()
         let fields: [String]
         switch rowMajor.data {
-        case .float64(let v): fields = v.map(formatNumber)
+        case .float64(let v): fields = v.map { formatNumber($0) }
         case .float32(let v): fields = v.map { formatNumber(Double($0)) }
         case .int64(let v): fields = v.map { String($0) }
         case .int32(let v): fields = v.map { String($0) }

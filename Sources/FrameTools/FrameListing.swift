@@ -1,3 +1,4 @@
+import Foundation
 import Frames
 
 /// What `frames ls` says about one frame, learned from its header and zstd framing only.
@@ -38,11 +39,15 @@ public struct FrameSummary: Sendable, Equatable {
         if let tool = header.attributes["provenance"]?.arrayValue?.last?["tool"]?.stringValue {
             parts.append("by \(tool)")
         }
-        for key in header.attributes.keys.sorted() where key != "provenance" {
+        // What a frame is (operator, kind, rank) reads first; the rest alphabetically.
+        let leading = ["operator", "kind", "rank", "target", "method"]
+        let keys = leading.filter { header.attributes[$0] != nil }
+            + header.attributes.keys.sorted().filter { !leading.contains($0) && $0 != "provenance" }
+        for key in keys {
             switch header.attributes[key]! {
             case .string(let s): parts.append("\(key)=\(s)")
             case .integer(let i): parts.append("\(key)=\(i)")
-            case .double(let d): parts.append("\(key)=\(formatNumber(d))")
+            case .double(let d): parts.append("\(key)=\(formatNumber(d, significantDigits: 4))")
             case .bool(let b): parts.append("\(key)=\(b)")
             case .null, .array, .object: continue
             }
@@ -87,11 +92,12 @@ public func formatBytes(_ count: Int) -> String {
     return "\(rounded) \(units[unit])"
 }
 
-/// Shortest text that reads back as the same Double.
-func formatNumber(_ value: Double) -> String {
+/// Shortest text that reads back as the same Double, or a rounded one for people to scan.
+func formatNumber(_ value: Double, significantDigits: Int? = nil) -> String {
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value > 0 ? "Inf" : "-Inf" }
     if value == value.rounded(), abs(value) < 1e15, value != 0 || value.sign == .plus { return String(Int64(value)) }
+    if let significantDigits { return String(format: "%.\(significantDigits)g", value) }
     return "\(value)"
 }
 

@@ -22,6 +22,19 @@ public struct FrameHeader: Sendable, Equatable {
     }
 
     public var elementCount: Int { shape.reduce(1, *) }
+
+    /// The number of elements in `shape`, or nil when it would not fit in memory addresses
+    /// (a zero extent anywhere makes it 0, however large the others).
+    static func elementCount(of shape: [Int]) -> Int? {
+        if shape.contains(0) { return 0 }
+        var count = 1
+        for extent in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            guard !overflow, product <= Int.max / 16 else { return nil }
+            count = product
+        }
+        return count
+    }
     public var dataBytes: Int { elementCount * dtype.byteSize }
 
     /// The `.npy` file this header describes: its dict, then the data.
@@ -59,7 +72,7 @@ public struct FrameHeader: Sendable, Equatable {
         guard fields["format"]?.stringValue == formatName else {
             throw FrameError(.malformed, "header does not say format '\(formatName)'")
         }
-        guard let version = fields["version"]?.integerValue else {
+        guard case .integer(let version) = fields["version"] else {
             throw FrameError(.malformed, "header has no version")
         }
         guard version == formatVersion else {
@@ -78,25 +91,27 @@ public struct FrameHeader: Sendable, Equatable {
             throw FrameError(.malformed, "header shape is missing or has more than \(maximumRank) dimensions")
         }
         var shape: [Int] = []
-        var elements = 1
         for extent in extents {
-            guard let n = extent.integerValue, n >= 0, n <= Int64(Int32.max) else {
+            guard case .integer(let n) = extent, n >= 0, n <= Int64(Int32.max) else {
                 throw FrameError(.malformed, "header shape has an invalid extent")
             }
-            let (product, overflow) = elements.multipliedReportingOverflow(by: Int(n))
-            guard !overflow, product <= Int.max / 16 else {
-                throw FrameError(.tooLarge, "header shape \(extents.map { $0.integerValue ?? 0 }) overflows")
-            }
-            elements = product
             shape.append(Int(n))
+        }
+        guard elementCount(of: shape) != nil else {
+            throw FrameError(.tooLarge, "header shape \(shape) holds more elements than can be addressed")
         }
         guard let orderName = fields["order"]?.stringValue, let order = StorageOrder(rawValue: orderName) else {
             throw FrameError(.malformed, "header order must be 'F' or 'C'")
         }
-        guard let npyBytes = fields["npy_bytes"]?.integerValue, npyBytes >= 0 else {
-            throw FrameError(.malformed, "header has no npy_bytes")
+        guard case .integer(let npyBytes) = fields["npy_bytes"], npyBytes >= 0 else {
+            throw FrameError(.malformed, "header has no integer npy_bytes")
         }
-        let attributes = fields["attributes"]?.objectValue ?? [:]
+        let attributes: [String: JSONValue]
+        switch fields["attributes"] {
+        case nil: attributes = [:]
+        case .object(let members)?: attributes = members
+        default: throw FrameError(.malformed, "header attributes must be a JSON object")
+        }
         let header = FrameHeader(name: name, dtype: dtype, shape: shape, order: order, attributes: attributes)
         guard npyBytes > Int64(header.dataBytes) else {
             throw FrameError(.inconsistent, "header npy_bytes \(npyBytes) cannot hold \(header.shapeDescription) \(dtype.rawValue)")

@@ -244,7 +244,7 @@ public final class FrameReader {
         try dict.withUnsafeMutableBytes { try decode($0) }
         let description = try NPY.parseDict(dict)
         guard description.dtype == current.dtype, description.shape == current.shape,
-              current.shape.count < 2 || description.order == current.order
+              NPY.isLayoutAmbiguous(current.shape) || description.order == current.order
         else {
             throw FrameError(.inconsistent, "payload .npy says \(description.dtype.rawValue) \(description.shape) order \(description.order.rawValue), header says \(current.dtype.rawValue) \(current.shape) order \(current.order.rawValue)")
         }

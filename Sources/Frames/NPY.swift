@@ -14,7 +14,7 @@ public enum NPY {
         case 1: shapeText = "(\(header.shape[0]),)"
         default: shapeText = "(" + header.shape.map(String.init).joined(separator: ", ") + ")"
         }
-        let fortran = header.order == .columnMajor && header.shape.count > 1 ? "True" : "False"
+        let fortran = header.order == .columnMajor && !isLayoutAmbiguous(header.shape) ? "True" : "False"
         let dict = "{'descr': '\(header.dtype.npyDescriptor)', 'fortran_order': \(fortran), 'shape': \(shapeText), }"
         var bytes = Array(dict.utf8)
         let lengthBytes = bytes.count + 1 + 10 < 65536 ? 2 : 4
@@ -29,6 +29,12 @@ public enum NPY {
         return result + bytes
     }
 
+    /// True when C and Fortran order store the same bytes (at most one extent above 1, or no
+    /// elements): NumPy then writes `fortran_order: False`, and readers must accept either.
+    public static func isLayoutAmbiguous(_ shape: [Int]) -> Bool {
+        shape.contains(0) || shape.filter { $0 > 1 }.count <= 1
+    }
+
     /// How many bytes encode the dict's length, from the version bytes after the magic.
     public static func lengthFieldBytes(preamble: [UInt8]) throws -> Int {
         guard preamble.count == preambleBytes, Array(preamble[0..<6]) == magic else {
@@ -36,7 +42,7 @@ public enum NPY {
         }
         switch preamble[6] {
         case 1: return 2
-        case 2, 3: return 4
+        case 2: return 4
         default: throw FrameError(.unsupportedVersion, "unsupported .npy version \(preamble[6]).\(preamble[7])")
         }
     }
@@ -73,6 +79,9 @@ public enum NPY {
         }
         guard let dtype = DType(npyDescriptor: descr) else {
             throw FrameError(.malformed, ".npy dtype '\(descr)' is not supported (float64, float32, int64, int32, uint8, little-endian)")
+        }
+        guard FrameHeader.elementCount(of: shape) != nil else {
+            throw FrameError(.tooLarge, ".npy shape \(shape) holds more elements than can be addressed")
         }
         return Description(dtype: dtype, order: fortran && shape.count > 1 ? .columnMajor : .rowMajor, shape: shape)
     }

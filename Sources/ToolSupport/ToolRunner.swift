@@ -61,7 +61,8 @@ public func provenanceEntry(tool: String, arguments: [String] = Array(CommandLin
         "version": .string(Toolkit.version),
         "arguments": .array(arguments.map { .string($0) }),
     ]
-    if let seed { entry["seed"] = .integer(Int64(bitPattern: seed)) }
+    // JSON readers commonly hold integers as Int64; larger seeds are kept exact as text.
+    if let seed { entry["seed"] = seed <= UInt64(Int64.max) ? .integer(Int64(seed)) : .string(String(seed)) }
     return .object(entry)
 }
 

@@ -115,4 +115,16 @@ import Testing
         let forged = StreamSupport.headerFrame(json: json) + real[StreamSupport.headerLength(real)...]
         #expect(StreamSupport.decodeError(forged)?.kind == .inconsistent)
     }
+
+    @Test func overflowingShapesAreRefusedNotTrapped() throws {
+        let npy = Array("{'descr': '<f8', 'fortran_order': True, 'shape': (99999, 99999, 99999, 99999, 1), }".utf8)
+        #expect(throws: FrameError.self) { try NPY.parseDict(npy) }
+        let header = StreamSupport.headerFrame(json: #"{"format":"flatmin-frame","version":1,"name":"x","dtype":"float64","shape":[2000000000,2000000000,2000000000],"order":"F","npy_bytes":200,"attributes":{}}"#)
+        #expect(StreamSupport.decodeError(header)?.kind == .tooLarge)
+    }
+
+    @Test func attributesMustBeAnObject() {
+        let json = #"{"format":"flatmin-frame","version":1,"name":"x","dtype":"uint8","shape":[1],"order":"F","npy_bytes":129,"attributes":[]}"#
+        #expect(StreamSupport.decodeError(StreamSupport.headerFrame(json: json))?.description.hasPrefix("header attributes must be a JSON object") == true)
+    }
 }

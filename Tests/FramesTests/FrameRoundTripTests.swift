@@ -10,6 +10,8 @@ import Testing
             Frame(name: "cube", shape: [2, 2, 2], data: .int32([0, 1, 2, 3, 4, 5, 6, Int32.max])),
             Frame(name: "bytes", shape: [4, 1], data: .uint8([0, 1, 254, 255])),
             Frame(name: "empty", shape: [0, 4], data: .float64([]), attributes: ["note": "no rows"]),
+            Frame(name: "column", shape: [3, 1], data: .float64([1, 2, 3])),  // C and F order coincide
+            Frame(name: "huge-but-empty", shape: [2_000_000_000, 2_000_000_000, 0], data: .uint8([])),
         ]
         let decoded = try StreamSupport.decodeAll(try StreamSupport.encode(frames))
         #expect(decoded == frames)

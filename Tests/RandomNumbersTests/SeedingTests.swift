@@ -92,3 +92,17 @@ struct SeedingTests {
         #expect(uniform == grouped.nextUniform())
     }
 }
+
+@Suite struct ParallelNormalsTests {
+    @Test func resultDoesNotDependOnThreadCount() {
+        let count = ParallelNormals.chunkSize * 3 + 1234
+        let one = ParallelNormals.array(count: count, seed: 5, streamBase: 1 << 32, threads: 1)
+        let two = ParallelNormals.array(count: count, seed: 5, streamBase: 1 << 32, threads: 2)
+        let seven = ParallelNormals.array(count: count, seed: 5, streamBase: 1 << 32, threads: 7)
+        #expect(one == two && one == seven)
+        // Chunk j is exactly stream base + j.
+        var second = PCG64(seed: 5, stream: (1 << 32) + 1)
+        #expect(one[ParallelNormals.chunkSize] == second.nextStandardNormal())
+        #expect(one != ParallelNormals.array(count: count, seed: 6, streamBase: 1 << 32, threads: 2))
+    }
+}

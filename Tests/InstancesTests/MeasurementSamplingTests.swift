@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+import Frames
+import LinearAlgebra
+import Models
+import RandomNumbers
+@testable import Instances
+
+private let provenance: JSONValue = ["tool": "test"]
+
+private func lowRankTruth(d1: Int, d2: Int, rank: Int, seed: UInt64 = 1) -> Matrix {
+    var g = PCG64(seed: seed)
+    var l = [Double](repeating: 0, count: d1 * rank)
+    var r = [Double](repeating: 0, count: d2 * rank)
+    g.fillStandardNormal(&l)
+    g.fillStandardNormal(&r)
+    return BLAS.matmul(Matrix(rows: d1, columns: rank, columnMajor: l), Matrix(rows: d2, columns: rank, columnMajor: r), transposeB: true)
+}
+
+private func byName(_ frames: [Frame]) -> [String: Frame] {
+    Dictionary(uniqueKeysWithValues: frames.map { ($0.header.name, $0) })
+}
+
+private func spectralDistanceFromIdentity(_ squared: SquaredScaling) throws -> Double {
+    try LAPACK.spectralNorm(squared.matrix - Matrix.identity(squared.size))
+}
+
+@Suite struct MeasurementSamplingTests {
+    let truth = lowRankTruth(d1: 12, d2: 9, rank: 2)
+
+    @Test(arguments: [OperatorFamily.gaussian, .bilinear, .completion, .identity])
+    func noiselessObservationsAreTheOperatorAppliedToTheTruth(family: OperatorFamily) throws {
+        let frames = try sampleMeasurements(truth: truth, rank: 2, specification: MeasurementSpecification(family: family, size: .count(60)),
+                                            provenance: provenance)
+        let set = try MeasurementSet(frames: byName(frames))
+        #expect(set.measurementOperator.familyName == family.rawValue)
+        let recomputed = set.measurementOperator.apply(truth)
+        #expect(zip(recomputed, set.observations).allSatisfy { $0 == $1 })
+        if family == .completion {
+            // Independent of the operator code: the observed values are the truth's entries.
+            let entries = byName(frames)[FrameName.entries]!.data.integers!
+            for i in 0..<60 { #expect(set.observations[i] == truth[entries[i], entries[60 + i]]) }
+            let positions: Set<Int> = Set((0..<60).map { (i: Int) -> Int in entries[i] + 12 * entries[60 + i] })
+            #expect(positions.count == 60)
+        }
+    }
+
+    @Test func quadraticObservationsAreQuadraticForms() throws {
+        var g = PCG64(seed: 3)
+        var u = [Double](repeating: 0, count: 10 * 2)
+        g.fillStandardNormal(&u)
+        let factor = Matrix(rows: 10, columns: 2, columnMajor: u)
+        let psd = BLAS.matmul(factor, factor, transposeB: true)
+        let frames = byName(try sampleMeasurements(truth: psd, rank: 2, specification: MeasurementSpecification(family: .quadratic, size: .count(30)), provenance: provenance))
+        let features = try Matrix(frame: frames[FrameName.features]!)
+        let observations = frames[FrameName.observations]!.data.doubles
+        for i in 0..<30 {
+            var form = 0.0
+            for p in 0..<10 {
+                for q in 0..<10 {
+                    let weight: Double = features[i, p] * features[i, q]
+                    form += weight * psd[p, q]
+                }
+            }
+            #expect(abs(form - observations[i]) <= 1e-10 * max(1, abs(form)))
+        }
+        #expect(throws: MeasurementSamplingError.self) {
+            try sampleMeasurements(truth: truth, rank: 2, specification: MeasurementSpecification(family: .quadratic, size: .count(30)), provenance: provenance)
+        }
+    }
+
+    @Test func sameSeedSameFramesOnAnyThreadCount() throws {
+        let big = lowRankTruth(d1: 30, d2: 30, rank: 2)
+        func draw(threads: Int, seed: UInt64 = 4) throws -> [Frame] {
+            try sampleMeasurements(truth: big, rank: 2, specification: MeasurementSpecification(
+                family: .gaussian, size: .count(400), noise: 0.1, holdout: 20, seed: seed, threads: threads), provenance: provenance)
+        }
+        let one = try draw(threads: 1)
+        #expect(one == (try draw(threads: 2)))
+        #expect(one != (try draw(threads: 1, seed: 5)))
+    }
+
+    @Test func heldOutSetDoesNotChangeTheTrainingDraw() throws {
+        let spec = MeasurementSpecification(family: .bilinear, size: .count(50), seed: 9)
+        var withHoldout = spec
+        withHoldout.holdout = 25
+        let plain = try sampleMeasurements(truth: truth, rank: 2, specification: spec, provenance: provenance)
+        let extended = try sampleMeasurements(truth: truth, rank: 2, specification: withHoldout, provenance: provenance)
+        #expect(Array(extended.prefix(plain.count)) == plain)
+        #expect(extended.suffix(3).map(\.header.name) == ["holdout_sensing_left", "holdout_sensing_right", "holdout_observations"])
+        #expect(try MeasurementSet(frames: byName(extended), prefix: FrameName.holdoutPrefix).observations.count == 25)
+    }
+
+    @Test func heldOutEntriesAreUnobserved() throws {
+        let frames = byName(try sampleMeasurements(truth: truth, rank: 2, specification: MeasurementSpecification(
+            family: .completion, size: .probability(0.5), holdout: 30, seed: 2), provenance: provenance))
+        func positions(_ name: String) -> Set<Int> {
+            let e = frames[name]!.data.integers!
+            let m = e.count / 2
+            return Set((0..<m).map { (i: Int) -> Int in e[i] + 12 * e[m + i] })
+        }
+        let training = positions(FrameName.entries)
+        let held = positions(FrameName.holdoutPrefix + FrameName.entries)
+        #expect(held.count == 30 && training.isDisjoint(with: held))
+    }
+
+    @Test func bernoulliSamplingHitsTheRequestedRate() throws {
+        let large = lowRankTruth(d1: 200, d2: 150, rank: 1)
+        let p = 0.3
+        let frames = byName(try sampleMeasurements(truth: large, rank: 1, specification: MeasurementSpecification(family: .completion, size: .probability(p), seed: 11), provenance: provenance))
+        let observed = Double(frames[FrameName.observations]!.header.elementCount)
+        let n = 200.0 * 150
+        #expect(abs(observed - p * n) <= 6 * (n * p * (1 - p)).squareRoot())
+    }
+
+    @Test func relativeNoiseHasTheRequestedSize() throws {
+        let spec = MeasurementSpecification(family: .gaussian, size: .count(3000), noise: 0.05, seed: 6)
+        let noisy = byName(try sampleMeasurements(truth: truth, rank: 2, specification: spec, provenance: provenance))
+        let set = try MeasurementSet(frames: noisy)
+        let clean = set.measurementOperator.apply(truth)
+        let residual = zip(set.observations, clean).map { $0 - $1 }
+        let rms = (clean.reduce(0) { $0 + $1 * $1 } / 3000).squareRoot()
+        let attributes = noisy[FrameName.observations]!.header.attributes
+        let std = attributes[AttributeKey.noiseStandardDeviation]!.doubleValue!
+        #expect(abs(std - 0.05 * rms) <= 1e-12 * std)
+        #expect(abs(attributes[AttributeKey.noiseNorm]!.doubleValue! - BLAS.nrm2(residual)) <= 1e-9 * std)
+        let sampleStd = (residual.reduce(0) { $0 + $1 * $1 } / 3000).squareRoot()
+        #expect(abs(sampleStd / std - 1) < 6 / (2 * 3000.0).squareRoot())
+    }
+
+    /// BRIEF §5: for Gaussian and bilinear sensing D1, D2 ≈ I, and the approximation tightens
+    /// as m grows (operator-norm deviation of order √(d/m)).
+    @Test(arguments: [OperatorFamily.gaussian, .bilinear])
+    func rescalingConcentratesNearTheIdentity(family: OperatorFamily) throws {
+        let small = lowRankTruth(d1: 8, d2: 6, rank: 1)
+        var deviations: [Double] = []
+        for m in [100, 1600, 12800] {
+            let frames = byName(try sampleMeasurements(truth: small, rank: 1, specification: MeasurementSpecification(family: family, size: .count(m), seed: 21), provenance: provenance))
+            let rescaling = try MeasurementSet(frames: frames).measurementOperator.rescaling()
+            deviations.append(max(try spectralDistanceFromIdentity(rescaling.left), try spectralDistanceFromIdentity(rescaling.right)))
+        }
+        #expect(deviations[0] > deviations[1] && deviations[1] > deviations[2], "\(deviations)")
+        // Gaussian: an average of m·d outer products deviates by about 2√(d/(m·d')); bilinear's
+        // weights ‖c_i‖²/d2 widen that by a constant. 12800 measurements leave under 0.1 either way.
+        #expect(deviations[2] < 0.1, "\(deviations)")
+    }
+
+    @Test func impossibleRequestsAreRefused() {
+        func attempt(_ spec: MeasurementSpecification) -> String? {
+            do {
+                _ = try sampleMeasurements(truth: truth, rank: 2, specification: spec, provenance: provenance)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(attempt(MeasurementSpecification(family: .completion, size: .count(109)))?.contains("exceeds the 108 entries") == true)
+        #expect(attempt(MeasurementSpecification(family: .gaussian, size: .count(0)))?.contains("--m must be at least 1") == true)
+        #expect(attempt(MeasurementSpecification(family: .gaussian, size: .probability(0.5)))?.contains("--p applies to --operator completion only") == true)
+        #expect(attempt(MeasurementSpecification(family: .completion, size: .probability(1.5)))?.contains("--p must be in (0, 1]") == true)
+        #expect(attempt(MeasurementSpecification(family: .identity, size: .oversampling(5), holdout: 3))?.contains("--holdout") == true)
+    }
+}
