@@ -9,6 +9,9 @@ let package = Package(
     name: "flatmin",
     products: [
         .executable(name: "frames", targets: ["frames"]),
+        .executable(name: "generate-ground-truth", targets: ["generate-ground-truth"]),
+        .executable(name: "sample-measurements", targets: ["sample-measurements"]),
+        .executable(name: "corrupt-sparse", targets: ["corrupt-sparse"]),
         .library(name: "Frames", targets: ["Frames"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
     ],
@@ -28,13 +31,23 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
         .target(name: "RandomNumbers"),
 
+        // Measurement operators of every family, and the instances built from them
+        .target(name: "Models", dependencies: ["LinearAlgebra", "Frames"]),
+        .target(name: "Instances", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+
         // Command-line plumbing shared by every tool, and the tools
         .target(name: "ToolSupport", dependencies: ["Frames", argumentParser]),
         .executableTarget(name: "frames", dependencies: ["Frames", "FrameTools", "ToolSupport", argumentParser]),
+        .executableTarget(name: "generate-ground-truth", dependencies: ["Instances", "Models", "LinearAlgebra", "Frames", "ToolSupport", argumentParser]),
+        .executableTarget(name: "sample-measurements", dependencies: ["Instances", "Models", "LinearAlgebra", "Frames", "ToolSupport", argumentParser]),
+        .executableTarget(name: "corrupt-sparse", dependencies: ["Instances", "Models", "Frames", "ToolSupport", argumentParser]),
 
         .testTarget(name: "FramesTests", dependencies: ["Frames"]),
         .testTarget(name: "FrameToolsTests", dependencies: ["FrameTools", "Frames"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "RandomNumbersTests", dependencies: ["RandomNumbers"]),
+        .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "Frames"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+        .testTarget(name: "InstancesTests", dependencies: ["Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
     ]
 )

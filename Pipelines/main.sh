@@ -5,6 +5,7 @@
 # Usage: Pipelines/main.sh            (env FLATMIN_BIN to use prebuilt tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+Pipelines/ensure-dependencies.sh
 if [ -z "${FLATMIN_BIN:-}" ]; then
   swift build -c release >&2
   FLATMIN_BIN=$(swift build -c release --show-bin-path)

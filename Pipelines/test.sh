@@ -3,6 +3,7 @@
 # tools (interoperability with numpy and the zstd CLI, command-line behaviour, pipelines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+Pipelines/ensure-dependencies.sh
 
 swift build
 swift test

@@ -53,17 +53,43 @@ public enum StandardStreams {
     }
 }
 
-/// One stage's entry in a frame's `provenance` attribute: enough to rerun it.
+/// One stage's entry in a frame's `provenance` attribute: enough to rerun it. Options that
+/// change where output goes or how fast it is made, never what it holds, are left out, so
+/// `--threads 1` and `--threads 2` write the same bytes.
 public func provenanceEntry(tool: String, arguments: [String] = Array(CommandLine.arguments.dropFirst()),
                             seed: UInt64? = nil) -> JSONValue {
     var entry: [String: JSONValue] = [
         "tool": .string(tool),
         "version": .string(Toolkit.version),
-        "arguments": .array(arguments.map { .string($0) }),
+        "arguments": .array(reproducingArguments(arguments).map { .string($0) }),
     ]
     // JSON readers commonly hold integers as Int64; larger seeds are kept exact as text.
     if let seed { entry["seed"] = seed <= UInt64(Int64.max) ? .integer(Int64(seed)) : .string(String(seed)) }
     return .object(entry)
+}
+
+/// Options that do not affect the frames' content, with whether they take a value.
+private let contentNeutralOptions: [String: Bool] = [
+    "--threads": true, "-o": true, "--output": true, "-i": true, "--input": true, "--max-frame-bytes": true,
+    "--quiet": false, "-q": false,
+]
+
+func reproducingArguments(_ arguments: [String]) -> [String] {
+    var kept: [String] = []
+    var skipValue = false
+    for argument in arguments {
+        if skipValue {
+            skipValue = false
+            continue
+        }
+        let option = String(argument.split(separator: "=", maxSplits: 1).first ?? "")
+        if let takesValue = contentNeutralOptions[option] {
+            skipValue = takesValue && !argument.contains("=")
+            continue
+        }
+        kept.append(argument)
+    }
+    return kept
 }
 
 /// Appends a provenance entry to a frame's attributes.
