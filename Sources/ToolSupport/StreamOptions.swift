@@ -26,7 +26,8 @@ public struct OutputOptions: ParsableArguments {
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write the stream to this file (complete or not at all) instead of stdout.", valueName: "file"))
     public var output: String?
 
-    @Option(help: ArgumentHelp("zstd compression level for new frames, 1 (fast) to 19 (small).", valueName: "n"))
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("zstd compression level for new frames: negative (fastest), 1 (fast) to 19 (small); default 3.", valueName: "n"))
     public var level: Int32 = CompressionSettings.defaultLevel
 
     @Option(help: ArgumentHelp("Compression threads for large frames (the bytes do not depend on it).", valueName: "n"))
