@@ -59,24 +59,12 @@ extension FramesCommand {
             abstract: "Keep only the frames with these names (shell patterns allowed), verbatim and in order.",
             discussion: """
                 Example:
-                  frames pick truth 'factor_*' < instance.frames > truth-only.frames
+                  frames pick truth 'sensing*' < instance.frames > operator.frames
                 """)
 
-        @Argument(help: "Frame names or patterns such as 'factor_*'.")
-        var names: [String]
+        @OptionGroup var filter: FilterArguments
 
-        @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
-        var input: String?
-
-        @OptionGroup var inputOptions: InputOptions
-        @OptionGroup var output: OutputOptions
-
-        func run() throws {
-            try runTool("frames pick") {
-                let selector = NameSelector(names)
-                try filter(input: input, inputOptions: inputOptions, output: output) { selector.matches($0.name) }
-            }
-        }
+        func run() throws { try filter.run(tool: "frames pick", keepingMatches: true) }
     }
 
     struct Drop: ParsableCommand {
@@ -84,10 +72,17 @@ extension FramesCommand {
             abstract: "Remove the frames with these names (shell patterns allowed); pass the rest verbatim.",
             discussion: """
                 Example:
-                  frames drop truth outliers < instance.frames | solve-flat | frames ls
+                  frames drop truth 'outliers_*' < instance.frames | frames ls
                 """)
 
-        @Argument(help: "Frame names or patterns such as 'factor_*'.")
+        @OptionGroup var filter: FilterArguments
+
+        func run() throws { try filter.run(tool: "frames drop", keepingMatches: false) }
+    }
+
+    /// What `pick` and `drop` share: they differ only in which side of the match they keep.
+    struct FilterArguments: ParsableArguments {
+        @Argument(help: "Frame names or patterns such as 'sensing*'.")
         var names: [String]
 
         @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
@@ -96,10 +91,13 @@ extension FramesCommand {
         @OptionGroup var inputOptions: InputOptions
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
-            try runTool("frames drop") {
+        func run(tool: String, keepingMatches: Bool) throws {
+            try runTool(tool) {
                 let selector = NameSelector(names)
-                try filter(input: input, inputOptions: inputOptions, output: output) { !selector.matches($0.name) }
+                let reader = try inputOptions.makeReader(path: input)
+                let stream = try output.makeOutput()
+                try filterFrames(reader, to: stream.writer) { selector.matches($0.name) == keepingMatches }
+                try stream.finish()
             }
         }
     }
@@ -273,11 +271,3 @@ extension FramesCommand {
 }
 
 extension DType: ExpressibleByArgument {}
-
-private func filter(input: String?, inputOptions: InputOptions, output: OutputOptions,
-                    keep: (FrameHeader) -> Bool) throws {
-    let reader = try inputOptions.makeReader(path: input)
-    let stream = try output.makeOutput()
-    try filterFrames(reader, to: stream.writer, keep: keep)
-    try stream.finish()
-}
