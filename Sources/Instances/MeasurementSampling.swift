@@ -50,14 +50,16 @@ public struct MeasurementSpecification: Sendable {
     }
 }
 
-/// Draws measurements of `truth` and returns the frames to append to the stream: the
-/// operator's frames and `observations`, then the same with the `holdout_` prefix when asked.
+/// Draws measurements of `truth` and writes them to `writer`: the operator's frames and
+/// `observations`, then the same with the `holdout_` prefix when asked.
 ///
 /// Random streams are fixed by purpose, so adding a held-out set or noise never changes the
 /// training operator drawn for a seed: stream 1 (and 1·2³² + chunk for dense draws) is the
 /// training operator, 2 its noise, 3 the held-out operator, 4 its noise.
-public func sampleMeasurements(truth: Matrix, rank: Int, specification spec: MeasurementSpecification,
-                               provenance: JSONValue) throws -> [Frame] {
+/// Returns the number of training measurements drawn.
+@discardableResult
+public func writeMeasurements(truth: Matrix, rank: Int, specification spec: MeasurementSpecification,
+                              provenance: JSONValue, to writer: FrameWriter) throws -> Int {
     let d1 = truth.rows
     let d2 = truth.columns
     let m = try measurementCount(spec, rows: d1, columns: d2, rank: rank)
@@ -74,24 +76,16 @@ public func sampleMeasurements(truth: Matrix, rank: Int, specification spec: Mea
     guard spec.holdout >= 0 else { throw MeasurementSamplingError("--holdout must be at least 0") }
     guard spec.noise >= 0, spec.noise.isFinite else { throw MeasurementSamplingError("--noise must be a finite number ≥ 0") }
 
-    var frames = try measurementFrames(truth: truth, count: m, purpose: 1, excludedEntries: [], prefix: "",
-                                       spec: spec, provenance: provenance)
+    let (observed, drawn) = try writeMeasurementSet(truth: truth, count: m, purpose: 1, excludedEntries: [], prefix: "",
+                                                    spec: spec, provenance: provenance, to: writer)
     if spec.holdout > 0 {
-        var excluded: Set<Int> = []
-        if spec.family == .completion {
-            guard let entries = frames.first(where: { $0.header.name == FrameName.entries })?.data.integers else {
-                preconditionFailure("completion frames always include entries")
-            }
-            let half = entries.count / 2
-            excluded = Set((0..<half).map { entries[$0] + d1 * entries[half + $0] })
-            guard spec.holdout <= d1 * d2 - excluded.count else {
-                throw MeasurementSamplingError("--holdout \(spec.holdout) exceeds the \(d1 * d2 - excluded.count) unobserved entries")
-            }
+        guard spec.holdout <= d1 * d2 - observed.count || spec.family != .completion else {
+            throw MeasurementSamplingError("--holdout \(spec.holdout) exceeds the \(d1 * d2 - observed.count) unobserved entries")
         }
-        frames += try measurementFrames(truth: truth, count: spec.holdout, purpose: 3, excludedEntries: excluded,
-                                        prefix: FrameName.holdoutPrefix, spec: spec, provenance: provenance)
+        try writeMeasurementSet(truth: truth, count: spec.holdout, purpose: 3, excludedEntries: observed,
+                                prefix: FrameName.holdoutPrefix, spec: spec, provenance: provenance, to: writer)
     }
-    return frames
+    return drawn
 }
 
 private func measurementCount(_ spec: MeasurementSpecification, rows d1: Int, columns d2: Int, rank: Int) throws -> Int {
@@ -121,15 +115,15 @@ private func measurementCount(_ spec: MeasurementSpecification, rows d1: Int, co
 }
 
 /// One set of measurements (training or held-out): operator frames, then observations.
-private func measurementFrames(truth: Matrix, count: Int, purpose: UInt64, excludedEntries: Set<Int>,
-                               prefix: String, spec: MeasurementSpecification,
-                               provenance: JSONValue) throws -> [Frame] {
+/// Returns the observed positions for completion (so a held-out set can avoid them; empty for
+/// other families) and the number of measurements.
+@discardableResult
+private func writeMeasurementSet(truth: Matrix, count: Int, purpose: UInt64, excludedEntries: Set<Int>,
+                                 prefix: String, spec: MeasurementSpecification,
+                                 provenance: JSONValue, to writer: FrameWriter) throws -> (observed: Set<Int>, count: Int) {
     let d1 = truth.rows
     let d2 = truth.columns
     let seed = spec.seed
-    func normals(_ n: Int) -> [Double] {
-        ParallelNormals.array(count: n, seed: seed, streamBase: purpose << 32, threads: spec.threads)
-    }
     func gaussianMatrix(rows: Int, columns: Int, part: UInt64) -> Matrix {
         let values = ParallelNormals.array(count: rows * columns, seed: seed, streamBase: purpose << 32 | part << 24,
                                            threads: spec.threads)
@@ -137,12 +131,13 @@ private func measurementFrames(truth: Matrix, count: Int, purpose: UInt64, exclu
     }
     let attributes: [String: JSONValue] = [AttributeKey.provenance: [provenance]]
     var operatorFrames: [Frame] = []
-    let measurementOperator: any MeasurementOperator
+    var operatorFrameNames: [String] = []
+    var observed: Set<Int> = []
+    let measurementOperator: (any MeasurementOperator)?
     switch spec.family {
     case .gaussian:
-        let sensing = Matrix(rows: count, columns: d1 * d2, columnMajor: normals(count * d1 * d2))
-        measurementOperator = GaussianSensing(sensing: sensing, rows: d1, columns: d2)
-        operatorFrames = [Frame(name: prefix + FrameName.sensing, shape: [count, d1, d2], data: .float64(sensing.storage), attributes: attributes)]
+        measurementOperator = nil
+        operatorFrameNames = [prefix + FrameName.sensing]
     case .bilinear:
         let left = gaussianMatrix(rows: count, columns: d1, part: 0)
         let right = gaussianMatrix(rows: count, columns: d2, part: 1)
@@ -162,13 +157,18 @@ private func measurementFrames(truth: Matrix, count: Int, purpose: UInt64, exclu
         let completion = try MatrixCompletion(rows: d1, columns: d2, entryRows: positions.map { $0 % d1 },
                                                entryColumns: positions.map { $0 / d1 })
         measurementOperator = completion
+        observed = Set(positions)
         operatorFrames = [Frame(name: prefix + FrameName.entries, integers: completion.entryRows + completion.entryColumns,
                                 shape: [positions.count, 2], attributes: attributes)]
     case .identity:
         measurementOperator = IdentityObservation(rows: d1, columns: d2)
     }
 
-    var observations = measurementOperator.apply(truth)
+    if spec.family != .gaussian { operatorFrameNames = operatorFrames.map(\.header.name) }
+    for frame in operatorFrames { try writer.write(frame) }
+    var observations = try measurementOperator?.apply(truth)
+        ?? writeGaussianSensing(truth: truth, count: count, name: prefix + FrameName.sensing, attributes: attributes,
+                                seed: seed, streamBase: purpose << 32, threads: spec.threads, to: writer)
     var noiseStandardDeviation = 0.0
     var noiseNorm = 0.0
     if spec.noise > 0 {
@@ -184,13 +184,51 @@ private func measurementFrames(truth: Matrix, count: Int, purpose: UInt64, exclu
     observationAttributes[AttributeKey.operatorFamily] = .string(spec.family.rawValue)
     observationAttributes[AttributeKey.rows] = .integer(Int64(d1))
     observationAttributes[AttributeKey.columns] = .integer(Int64(d2))
-    observationAttributes[AttributeKey.operatorFrames] = .array(operatorFrames.map { .string($0.header.name) })
+    observationAttributes[AttributeKey.operatorFrames] = .array(operatorFrameNames.map { .string($0) })
     observationAttributes[AttributeKey.noiseStandardDeviation] = .double(noiseStandardDeviation)
     observationAttributes[AttributeKey.noiseNorm] = .double(noiseNorm)
     let shape = spec.family == .identity ? [d1, d2] : [observations.count]
-    let observationFrame = Frame(name: prefix + FrameName.observations, shape: shape, data: .float64(observations),
-                                 attributes: observationAttributes)
-    return operatorFrames + [observationFrame]
+    try writer.write(Frame(name: prefix + FrameName.observations, shape: shape, data: .float64(observations),
+                           attributes: observationAttributes))
+    return (observed, observations.count)
+}
+
+/// Draws the m×d1×d2 Gaussian sensing array batch by batch, compressing each batch while the
+/// next is drawn and accumulating A(X) = Σ_c x_c · (column c of the m × d1·d2 matrix) as it
+/// goes, so the operator is never held in memory: at 400 MB it would be most of the cost.
+/// The values are those of `ParallelNormals.array` over the whole array.
+private func writeGaussianSensing(truth: Matrix, count m: Int, name: String, attributes: [String: JSONValue],
+                                  seed: UInt64, streamBase: UInt64, threads: Int,
+                                  to writer: FrameWriter) throws -> [Double] {
+    let total = m * truth.rows * truth.columns
+    let header = FrameHeader(name: name, dtype: .float64, shape: [m, truth.rows, truth.columns], attributes: attributes)
+    let batchChunks = 8
+    let batch = UnsafeMutableBufferPointer<Double>.allocate(capacity: min(total, batchChunks * ParallelNormals.chunkSize))
+    defer { batch.deallocate() }
+    var observations = [Double](repeating: 0, count: m)
+    try writer.write(header: header) { emit in
+        var start = 0
+        while start < total {
+            let values = UnsafeMutableBufferPointer(rebasing: batch[0..<min(batch.count, total - start)])
+            ParallelNormals.fill(values, seed: seed, streamBase: streamBase,
+                                 firstChunk: start / ParallelNormals.chunkSize, threads: threads)
+            // Element e of the batch is A[i, c] with i = (start + e) mod m, c = (start + e) / m.
+            var offset = 0
+            while offset < values.count {
+                let row = (start + offset) % m
+                let column = (start + offset) / m
+                let length = min(m - row, values.count - offset)
+                observations.withUnsafeMutableBufferPointer { b in
+                    BLAS.axpy(truth.storage[column], UnsafeBufferPointer(rebasing: values[offset..<(offset + length)]),
+                              UnsafeMutableBufferPointer(rebasing: b[row..<(row + length)]))
+                }
+                offset += length
+            }
+            try emit(UnsafeRawBufferPointer(values))
+            start += values.count
+        }
+    }
+    return observations
 }
 
 /// Observed positions as sorted column-major linear indices: exactly `count` uniformly

@@ -56,9 +56,22 @@ extension PCG64 {
     /// Fills `values` with `nextStandardNormal()` draws, in index order: the same numbers,
     /// including the kept second value of a pair, as calling it `values.count` times.
     public mutating func fillStandardNormal(_ values: UnsafeMutableBufferPointer<Double>) {
-        for index in values.indices {
-            values[index] = nextStandardNormal()
+        guard !values.isEmpty else { return }
+        var index = 0
+        if pendingNormal != nil {
+            values[0] = nextStandardNormal()
+            index = 1
         }
+        // Whole pairs straight into the buffer: the same arithmetic as `nextStandardNormal`
+        // without passing the second value through the kept-value slot.
+        while index + 1 < values.count {
+            let radius = (-2 * portableLog(1 - nextUniform())).squareRoot()
+            let direction = cosSinOfTurns(nextUniform())
+            values[index] = radius * direction.cos
+            values[index + 1] = radius * direction.sin
+            index += 2
+        }
+        if index < values.count { values[index] = nextStandardNormal() }
     }
 
     /// Fills `values` with `nextStandardNormal()` draws, in index order: the same numbers,

@@ -7,15 +7,18 @@ public enum ParallelNormals {
     /// Elements per chunk: large enough that seeding is free, small enough to balance 2–64 threads.
     public static let chunkSize = 1 << 18
 
+    /// Fills `values` with chunks `firstChunk`, `firstChunk + 1`, … of the sequence, so a long
+    /// sequence can be produced a batch at a time (`values.count` a multiple of `chunkSize`
+    /// except in the last batch) and still equal the sequence drawn in one piece.
     public static func fill(_ values: UnsafeMutableBufferPointer<Double>, seed: UInt64, streamBase: UInt64,
-                            threads: Int) {
+                            firstChunk: Int = 0, threads: Int) {
         let chunks = (values.count + chunkSize - 1) / chunkSize
         // Chunks are disjoint, so concurrent writes through the same buffer never overlap.
         nonisolated(unsafe) let values = values
         let fillChunk: @Sendable (Int) -> Void = { chunk in
             let start = chunk * chunkSize
             let piece = UnsafeMutableBufferPointer(rebasing: values[start..<min(values.count, start + chunkSize)])
-            var generator = PCG64(seed: seed, stream: streamBase &+ UInt64(chunk))
+            var generator = PCG64(seed: seed, stream: streamBase &+ UInt64(firstChunk + chunk))
             generator.fillStandardNormal(piece)
         }
         if threads <= 1 || chunks <= 1 {

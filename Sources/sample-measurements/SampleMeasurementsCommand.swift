@@ -99,13 +99,12 @@ struct SampleMeasurementsCommand: ParsableCommand {
             let specification = MeasurementSpecification(family: family, size: size, noise: noise,
                                                          noiseIsAbsolute: noiseAbsolute, holdout: holdout,
                                                          seed: seed, threads: output.threads)
-            let frames = try sampleMeasurements(truth: matrix, rank: rank, specification: specification,
-                                                provenance: provenanceEntry(tool: "sample-measurements", seed: seed))
-            for frame in frames { try stream.writer.write(frame) }
+            let drawn = try writeMeasurements(truth: matrix, rank: rank, specification: specification,
+                                              provenance: provenanceEntry(tool: "sample-measurements", seed: seed),
+                                              to: stream.writer)
             try stream.finish()
-            if !quiet, StandardStreams.isTerminal(2),
-               let observations = frames.first(where: { $0.header.name == FrameName.observations }) {
-                StandardStreams.error("sample-measurements: \(family.rawValue), \(observations.header.elementCount) measurements of a \(matrix.rows)×\(matrix.columns) rank-\(rank) truth")
+            if !quiet, StandardStreams.isTerminal(2) {
+                StandardStreams.error("sample-measurements: \(family.rawValue), \(drawn) measurements of a \(matrix.rows)×\(matrix.columns) rank-\(rank) truth")
             }
         }
     }

@@ -104,5 +104,14 @@ struct SeedingTests {
         var second = PCG64(seed: 5, stream: (1 << 32) + 1)
         #expect(one[ParallelNormals.chunkSize] == second.nextStandardNormal())
         #expect(one != ParallelNormals.array(count: count, seed: 6, streamBase: 1 << 32, threads: 2))
+        // Drawn two chunks at a time, the sequence is the same.
+        var batched = [Double](repeating: 0, count: count)
+        batched.withUnsafeMutableBufferPointer { buffer in
+            for first in stride(from: 0, to: count, by: 2 * ParallelNormals.chunkSize) {
+                let batch = UnsafeMutableBufferPointer(rebasing: buffer[first..<min(count, first + 2 * ParallelNormals.chunkSize)])
+                ParallelNormals.fill(batch, seed: 5, streamBase: 1 << 32, firstChunk: first / ParallelNormals.chunkSize, threads: 2)
+            }
+        }
+        #expect(batched == one)
     }
 }
