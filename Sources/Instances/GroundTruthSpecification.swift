@@ -105,58 +105,52 @@ public struct GroundTruthSpecification: Sendable, Equatable {
         return arguments + ["--spikiness", "\(spikiness)", "--normalize", normalization.rawValue, "--seed", "\(seed)"]
     }
 
-    /// Throws a ``GroundTruthError`` naming the first option that cannot work, in the
+    /// Throws a ``InstanceError`` naming the first option that cannot work, in the
     /// command-line tool's vocabulary so its message reads as advice to the person who typed it.
-    public func validate() throws(GroundTruthError) {
+    public func validate() throws(InstanceError) {
         guard rows >= 1, columns >= 1 else {
-            throw GroundTruthError("dimensions must be at least 1, got --d1 \(rows) --d2 \(columns)")
+            throw InstanceError("dimensions must be at least 1, got --d1 \(rows) --d2 \(columns)")
         }
-        guard rank >= 1 else { throw GroundTruthError("--rank must be at least 1, got \(rank)") }
+        guard rank >= 1 else { throw InstanceError("--rank must be at least 1, got \(rank)") }
         if kind.isSymmetric, rows != columns {
-            throw GroundTruthError("--kind \(kind.rawValue) makes a symmetric matrix and needs d1 == d2, got \(rows)×\(columns)")
+            throw InstanceError("--kind \(kind.rawValue) makes a symmetric matrix and needs d1 == d2, got \(rows)×\(columns)")
         }
         if kind == .signed {
             guard let negativeRank else {
-                throw GroundTruthError("--kind signed needs --rank-neg R2, the number of negative eigenvalues (0 allowed)")
+                throw InstanceError("--kind signed needs --rank-neg R2, the number of negative eigenvalues (0 allowed)")
             }
-            guard negativeRank >= 0 else { throw GroundTruthError("--rank-neg must be at least 0, got \(negativeRank)") }
+            guard negativeRank >= 0 else { throw InstanceError("--rank-neg must be at least 0, got \(negativeRank)") }
             guard totalRank <= rows else {
-                throw GroundTruthError("--rank \(rank) plus --rank-neg \(negativeRank) exceeds d = \(rows)")
+                throw InstanceError("--rank \(rank) plus --rank-neg \(negativeRank) exceeds d = \(rows)")
             }
         } else {
             guard negativeRank == nil else {
-                throw GroundTruthError("--rank-neg applies only to --kind signed, not \(kind.rawValue)")
+                throw InstanceError("--rank-neg applies only to --kind signed, not \(kind.rawValue)")
             }
             guard rank <= min(rows, columns) else {
-                throw GroundTruthError("--rank \(rank) exceeds min(d1, d2) = \(min(rows, columns))")
+                throw InstanceError("--rank \(rank) exceeds min(d1, d2) = \(min(rows, columns))")
             }
         }
         if let spectrum {
             guard kind == .orthonormal else {
-                throw GroundTruthError("--condition and --spectrum apply only to --kind orthonormal, not \(kind.rawValue)")
+                throw InstanceError("--condition and --spectrum apply only to --kind orthonormal, not \(kind.rawValue)")
             }
             switch spectrum {
             case .geometric(let conditionNumber):
                 guard conditionNumber >= 1, conditionNumber.isFinite else {
-                    throw GroundTruthError("--condition must be a finite number ≥ 1, got \(conditionNumber)")
+                    throw InstanceError("--condition must be a finite number ≥ 1, got \(conditionNumber)")
                 }
             case .explicit(let values):
                 guard values.count == rank else {
-                    throw GroundTruthError("--spectrum has \(values.count) values but --rank is \(rank)")
+                    throw InstanceError("--spectrum has \(values.count) values but --rank is \(rank)")
                 }
                 guard values.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-                    throw GroundTruthError("--spectrum values must be positive and finite")
+                    throw InstanceError("--spectrum values must be positive and finite")
                 }
             }
         }
         guard (0 ... 1).contains(spikiness) else {
-            throw GroundTruthError("--spikiness must lie in [0, 1], got \(spikiness)")
+            throw InstanceError("--spikiness must lie in [0, 1], got \(spikiness)")
         }
     }
-}
-
-/// A ground-truth specification that cannot be generated, said in one line.
-public struct GroundTruthError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -19,12 +19,6 @@ public enum SampleSize: Sendable, Equatable {
     case probability(Double)
 }
 
-/// A request that cannot be met, said in terms of the options.
-public struct MeasurementSamplingError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 public struct MeasurementSpecification: Sendable {
     public var family: OperatorFamily
     public var size: SampleSize
@@ -64,23 +58,23 @@ public func writeMeasurements(truth: Matrix, rank: Int, specification spec: Meas
     let d2 = truth.columns
     let m = try measurementCount(spec, rows: d1, columns: d2, rank: rank)
     if spec.family == .quadratic {
-        guard d1 == d2 else { throw MeasurementSamplingError("--operator quadratic needs a square truth, got \(d1)×\(d2)") }
+        guard d1 == d2 else { throw InstanceError("--operator quadratic needs a square truth, got \(d1)×\(d2)") }
         let asymmetry = (truth - truth.transposed()).frobeniusNorm
         guard asymmetry <= 1e-12 * max(truth.frobeniusNorm, 1) else {
-            throw MeasurementSamplingError("--operator quadratic needs a symmetric truth (x_iᵀ M x_i only sees its symmetric part); ‖M − Mᵀ‖_F = \(asymmetry)")
+            throw InstanceError("--operator quadratic needs a symmetric truth (x_iᵀ M x_i only sees its symmetric part); ‖M − Mᵀ‖_F = \(asymmetry)")
         }
     }
     if spec.family == .identity, spec.holdout > 0 {
-        throw MeasurementSamplingError("--holdout makes no sense with --operator identity, which observes every entry")
+        throw InstanceError("--holdout makes no sense with --operator identity, which observes every entry")
     }
-    guard spec.holdout >= 0 else { throw MeasurementSamplingError("--holdout must be at least 0") }
-    guard spec.noise >= 0, spec.noise.isFinite else { throw MeasurementSamplingError("--noise must be a finite number ≥ 0") }
+    guard spec.holdout >= 0 else { throw InstanceError("--holdout must be at least 0") }
+    guard spec.noise >= 0, spec.noise.isFinite else { throw InstanceError("--noise must be a finite number ≥ 0") }
 
     let (observed, drawn) = try writeMeasurementSet(truth: truth, count: m, purpose: 1, excludedEntries: [], prefix: "",
                                                     spec: spec, provenance: provenance, to: writer)
     if spec.holdout > 0 {
         guard spec.holdout <= d1 * d2 - observed.count || spec.family != .completion else {
-            throw MeasurementSamplingError("--holdout \(spec.holdout) exceeds the \(d1 * d2 - observed.count) unobserved entries")
+            throw InstanceError("--holdout \(spec.holdout) exceeds the \(d1 * d2 - observed.count) unobserved entries")
         }
         try writeMeasurementSet(truth: truth, count: spec.holdout, purpose: 3, excludedEntries: observed,
                                 prefix: FrameName.holdoutPrefix, spec: spec, provenance: provenance, to: writer)
@@ -94,21 +88,21 @@ private func measurementCount(_ spec: MeasurementSpecification, rows d1: Int, co
     case (.identity, _):
         return entries
     case (.completion, .probability(let p)):
-        guard p > 0, p <= 1 else { throw MeasurementSamplingError("--p must be in (0, 1], got \(p)") }
+        guard p > 0, p <= 1 else { throw InstanceError("--p must be in (0, 1], got \(p)") }
         return -1  // drawn: each entry independently
     case (_, .probability):
-        throw MeasurementSamplingError("--p applies to --operator completion only; use --m or --oversampling")
+        throw InstanceError("--p applies to --operator completion only; use --m or --oversampling")
     case (_, .count(let m)):
-        guard m >= 1 else { throw MeasurementSamplingError("--m must be at least 1, got \(m)") }
+        guard m >= 1 else { throw InstanceError("--m must be at least 1, got \(m)") }
         if spec.family == .completion, m > entries {
-            throw MeasurementSamplingError("--m \(m) exceeds the \(entries) entries of a \(d1)×\(d2) matrix")
+            throw InstanceError("--m \(m) exceeds the \(entries) entries of a \(d1)×\(d2) matrix")
         }
         return m
     case (_, .oversampling(let c)):
-        guard c > 0, c.isFinite else { throw MeasurementSamplingError("--oversampling must be positive, got \(c)") }
+        guard c > 0, c.isFinite else { throw InstanceError("--oversampling must be positive, got \(c)") }
         let m = Int((c * Double(rank * (d1 + d2))).rounded(.up))
         if spec.family == .completion, m > entries {
-            throw MeasurementSamplingError("--oversampling \(c) asks for \(m) entries of a \(d1)×\(d2) matrix, which has \(entries)")
+            throw InstanceError("--oversampling \(c) asks for \(m) entries of a \(d1)×\(d2) matrix, which has \(entries)")
         }
         return max(m, 1)
     }
@@ -152,7 +146,7 @@ private func writeMeasurementSet(truth: Matrix, count: Int, purpose: UInt64, exc
         let positions = completionPositions(count: count, entries: d1 * d2, excluded: excludedEntries,
                                             spec: spec, purpose: purpose)
         guard !positions.isEmpty else {
-            throw MeasurementSamplingError("no entry was sampled; raise --p or use --m")
+            throw InstanceError("no entry was sampled; raise --p or use --m")
         }
         let completion = try MatrixCompletion(rows: d1, columns: d2, entryRows: positions.map { $0 % d1 },
                                                entryColumns: positions.map { $0 / d1 })

@@ -47,7 +47,7 @@ public enum OutlierAmount: Sendable, Equatable {
             return Int((fraction * Double(entries)).rounded(.toNearestOrAwayFromZero))
         case .count(let count):
             guard count <= entries else {
-                throw SparseCorruptionError("\(count) outliers asked for, but the target has only \(entries) entries")
+                throw InstanceError("\(count) outliers asked for, but the target has only \(entries) entries")
             }
             return count
         }
@@ -83,16 +83,16 @@ public struct SparseCorruptionSpecification: Sendable, Equatable {
         switch amount {
         case .fraction(let fraction):
             guard (0 ... 1).contains(fraction) else {
-                throw SparseCorruptionError("the outlier fraction must lie in [0, 1], got \(fraction)")
+                throw InstanceError("the outlier fraction must lie in [0, 1], got \(fraction)")
             }
         case .count(let count):
-            guard count >= 0 else { throw SparseCorruptionError("the outlier count must not be negative, got \(count)") }
+            guard count >= 0 else { throw InstanceError("the outlier count must not be negative, got \(count)") }
         }
         if let perLine, perLine < 0 {
-            throw SparseCorruptionError("the per-line cap must not be negative, got \(perLine)")
+            throw InstanceError("the per-line cap must not be negative, got \(perLine)")
         }
         if let magnitude, !(magnitude.isFinite && magnitude >= 0) {
-            throw SparseCorruptionError("the outlier magnitude must be a finite number ≥ 0, got \(magnitude)")
+            throw InstanceError("the outlier magnitude must be a finite number ≥ 0, got \(magnitude)")
         }
     }
 
@@ -105,10 +105,10 @@ public struct SparseCorruptionSpecification: Sendable, Equatable {
         let rootMeanSquare = (sumOfSquares / Double(values.count)).squareRoot()
         let rule = "the default magnitude (a multiple of the target's root mean square)"
         guard rootMeanSquare.isFinite else {
-            throw SparseCorruptionError("the target has non-finite entries, so \(rule) is undefined; give a magnitude")
+            throw InstanceError("the target has non-finite entries, so \(rule) is undefined; give a magnitude")
         }
         guard rootMeanSquare > 0 else {
-            throw SparseCorruptionError("the target is all zeros, so \(rule) would add nothing; give a magnitude")
+            throw InstanceError("the target is all zeros, so \(rule) would add nothing; give a magnitude")
         }
         return Self.defaultMagnitudeMultiple * rootMeanSquare
     }
@@ -139,7 +139,7 @@ public func corrupt(values original: [Double], shape: [Int],
                     specification: SparseCorruptionSpecification) throws -> SparseCorruption {
     try specification.validate()
     guard shape.count == 1 || shape.count == 2 else {
-        throw SparseCorruptionError("outliers go into a vector or a matrix, not an array of shape \(shape)")
+        throw InstanceError("outliers go into a vector or a matrix, not an array of shape \(shape)")
     }
     precondition(shape.reduce(1, *) == original.count, "shape \(shape) does not match \(original.count) values")
     let count = try specification.amount.resolved(entries: original.count)
@@ -148,7 +148,7 @@ public func corrupt(values original: [Double], shape: [Int],
     let support: [Int]
     if let perLine = specification.perLine {
         guard shape.count == 2 else {
-            throw SparseCorruptionError("a per-line cap needs a matrix target, not a vector of \(original.count) entries")
+            throw InstanceError("a per-line cap needs a matrix target, not a vector of \(original.count) entries")
         }
         support = try cappedSupport(count: count, rows: shape[0], columns: shape[1], perLine: perLine, using: &positions)
     } else {
@@ -165,10 +165,4 @@ public func corrupt(values original: [Double], shape: [Int],
         added.append(corrupted[position] - original[position])
     }
     return SparseCorruption(corrupted: corrupted, support: support, values: added, magnitude: magnitude)
-}
-
-/// A request that cannot be carried out on the target at hand, said in one line.
-public struct SparseCorruptionError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -24,20 +24,20 @@ public struct OutlierRecord: Sendable, Equatable {
         let supportName = "'\(supportFrame.header.name)'"
         let valuesName = "'\(valuesFrame.header.name)'"
         guard supportFrame.header.shape.count == 1, let positions = supportFrame.data.integers else {
-            throw SparseCorruptionError("\(supportName) must be a vector of integers, not \(supportFrame.header.dtype.rawValue) \(supportFrame.header.shapeDescription)")
+            throw InstanceError("\(supportName) must be a vector of integers, not \(supportFrame.header.dtype.rawValue) \(supportFrame.header.shapeDescription)")
         }
         guard valuesFrame.header.shape.count == 1, [.float64, .float32].contains(valuesFrame.header.dtype) else {
-            throw SparseCorruptionError("\(valuesName) must be a vector of floats, not \(valuesFrame.header.dtype.rawValue) \(valuesFrame.header.shapeDescription)")
+            throw InstanceError("\(valuesName) must be a vector of floats, not \(valuesFrame.header.dtype.rawValue) \(valuesFrame.header.shapeDescription)")
         }
         guard positions.count == valuesFrame.data.count else {
-            throw SparseCorruptionError("\(supportName) has \(positions.count) positions but \(valuesName) has \(valuesFrame.data.count) values")
+            throw InstanceError("\(supportName) has \(positions.count) positions but \(valuesName) has \(valuesFrame.data.count) values")
         }
         if let outside = positions.first(where: { !(0 ..< entries).contains($0) }) {
-            throw SparseCorruptionError("\(supportName) holds position \(outside), outside the target's \(entries) entries")
+            throw InstanceError("\(supportName) holds position \(outside), outside the target's \(entries) entries")
         }
         let pairs = zip(positions, valuesFrame.data.doubles).sorted { $0.0 < $1.0 }
         if let repeated = zip(pairs, pairs.dropFirst()).first(where: { $0.0.0 == $0.1.0 }) {
-            throw SparseCorruptionError("\(supportName) lists position \(repeated.0.0) twice")
+            throw InstanceError("\(supportName) lists position \(repeated.0.0) twice")
         }
         self.init(support: pairs.map(\.0), values: pairs.map(\.1))
     }

@@ -66,7 +66,7 @@ public final class SparseCorruptionStage {
         precondition(isEarlierRecord(header), "handed a frame the stage does not consume")
         let alreadyHeld = header.name == FrameName.outlierSupport ? earlierSupport : earlierValues
         guard alreadyHeld == nil else {
-            throw SparseCorruptionError("the stream holds two '\(header.name)' frames for '\(target)'")
+            throw InstanceError("the stream holds two '\(header.name)' frames for '\(target)'")
         }
         if header.name == FrameName.outlierSupport { earlierSupport = frame } else { earlierValues = frame }
         return []
@@ -75,7 +75,7 @@ public final class SparseCorruptionStage {
     /// The record to append once the stream has ended.
     public func finish() throws -> [Frame] {
         guard let targetShape, let added else {
-            throw SparseCorruptionError("no frame named '\(target)' in the stream")
+            throw InstanceError("no frame named '\(target)' in the stream")
         }
         let entries = targetShape.reduce(1, *)
         let ownRecord = OutlierRecord(support: added.support, values: added.values)
@@ -89,7 +89,7 @@ public final class SparseCorruptionStage {
             let (present, missing) = earlierSupport != nil
                 ? (FrameName.outlierSupport, FrameName.outlierValues)
                 : (FrameName.outlierValues, FrameName.outlierSupport)
-            throw SparseCorruptionError("the stream holds '\(present)' for '\(target)' but no '\(missing)'")
+            throw InstanceError("the stream holds '\(present)' for '\(target)' but no '\(missing)'")
         }
 
         var attributes: [String: JSONValue] = [
@@ -128,16 +128,16 @@ public final class SparseCorruptionStage {
         let header = frame.header
         let described = "frame '\(header.name)' (\(header.dtype.rawValue) \(header.shapeDescription))"
         guard targetShape == nil else {
-            throw SparseCorruptionError("the stream holds a second frame named '\(target)'; only one can be the target")
+            throw InstanceError("the stream holds a second frame named '\(target)'; only one can be the target")
         }
         guard header.dtype == .float64 || header.dtype == .float32 else {
-            throw SparseCorruptionError("\(described): outliers go into float64 or float32 data")
+            throw InstanceError("\(described): outliers go into float64 or float32 data")
         }
         let corruption: SparseCorruption
         do {
             corruption = try corrupt(values: frame.data.doubles, shape: header.shape, specification: specification)
-        } catch let error as SparseCorruptionError {
-            throw SparseCorruptionError("\(described): \(error.description)")
+        } catch let error as InstanceError {
+            throw InstanceError("\(described): \(error.description)")
         }
         targetShape = header.shape
         added = corruption

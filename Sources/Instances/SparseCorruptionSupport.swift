@@ -23,7 +23,7 @@ func cappedSupport(count: Int, rows: Int, columns: Int, perLine: Int,
                    using generator: inout PCG64) throws -> [Int] {
     let capacity = min(min(perLine, columns) * rows, min(perLine, rows) * columns)
     guard count <= capacity else {
-        throw SparseCorruptionError(
+        throw InstanceError(
             "with at most \(perLine) per row and per column, a \(rows)×\(columns) matrix holds at most \(capacity) outliers; \(count) asked for")
     }
     var placement = CappedPlacement(rows: rows, columns: columns, perLine: perLine)

@@ -303,7 +303,7 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
         do {
             _ = try generateGroundTruth(specification)
             Issue.record("expected an error containing '\(message)'")
-        } catch let error as GroundTruthError {
+        } catch let error as InstanceError {
             #expect(error.description.contains(message), "\(error)")
         } catch {
             Issue.record("unexpected error \(error)")

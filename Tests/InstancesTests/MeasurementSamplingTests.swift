@@ -78,7 +78,7 @@ private func spectralDistanceFromIdentity(_ squared: SquaredScaling) throws -> D
             }
             #expect(abs(form - observations[i]) <= 1e-10 * max(1, abs(form)))
         }
-        #expect(throws: MeasurementSamplingError.self) {
+        #expect(throws: InstanceError.self) {
             try sampleMeasurements(truth: truth, rank: 2, specification: MeasurementSpecification(family: .quadratic, size: .count(30)), provenance: provenance)
         }
     }

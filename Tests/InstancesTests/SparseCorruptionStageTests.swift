@@ -173,7 +173,7 @@ struct SparseCorruptionStageTests {
                         Frame(name: FrameName.outlierValues, vector: [1, 2])]
         #expect(failure(instance() + repeated) == "'outliers_support' lists position 3 twice")
         #expect(failure(instance() + record + record) == "the stream holds two 'outliers_support' frames for 'observations'")
-        #expect(throws: SparseCorruptionError.self) { try stage(.init(amount: .fraction(2))) }
+        #expect(throws: InstanceError.self) { try stage(.init(amount: .fraction(2))) }
     }
 
     @Test func mergingRecordsUnitesSupportsAndSumsValues() {

@@ -133,7 +133,7 @@ struct SparseCorruptionTests {
     }
 
     @Test func errorsSayWhatWentWrong() {
-        let error = #expect(throws: SparseCorruptionError.self) {
+        let error = #expect(throws: InstanceError.self) {
             try corrupt(values: pseudoRandomTarget(30), shape: [6, 5], specification: .init(amount: .count(11), perLine: 2))
         }
         #expect(error?.description == "with at most 2 per row and per column, a 6×5 matrix holds at most 10 outliers; 11 asked for")
