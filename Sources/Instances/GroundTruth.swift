@@ -165,10 +165,6 @@ private struct LowRankSpectrum {
 }
 
 extension GroundTruth {
-    /// Attribute keys for how the truth was scaled and blended; the rest are ``AttributeKey``s.
-    public static let normalizationKey = "normalize"
-    public static let spikinessKey = "spikiness"
-
     /// `truth`, `truth_left` and `truth_right`, in that order. `truth` carries the kind,
     /// ranks, singular values, condition number, incoherences, shape, normalization and
     /// spikiness; the factors carry the shape and ranks. Every frame gets `provenance` as
@@ -190,8 +186,8 @@ extension GroundTruth {
         truthAttributes[AttributeKey.conditionNumber] = .double(conditionNumber)
         truthAttributes[AttributeKey.incoherenceLeft] = .double(incoherenceLeft)
         truthAttributes[AttributeKey.incoherenceRight] = .double(incoherenceRight)
-        truthAttributes[Self.normalizationKey] = .string(specification.normalization.rawValue)
-        truthAttributes[Self.spikinessKey] = .double(specification.spikiness)
+        truthAttributes[AttributeKey.normalization] = .string(specification.normalization.rawValue)
+        truthAttributes[AttributeKey.spikiness] = .double(specification.spikiness)
         return [
             Frame(name: FrameName.truth, matrix: truth, attributes: truthAttributes),
             Frame(name: FrameName.truthLeft, matrix: left, attributes: shared),

@@ -62,7 +62,30 @@ public enum AttributeKey {
     public static let conditionNumber = "condition_number"
     public static let incoherenceLeft = "incoherence_left"
     public static let incoherenceRight = "incoherence_right"
+    /// On `truth`: how it was scaled (`fro`, `spectral`, `none`) and blended toward basis vectors.
+    public static let normalization = "normalize"
+    public static let spikiness = "spikiness"
 
     /// On every frame a stage made: `[{tool, version, arguments, seed}]`.
     public static let provenance = "provenance"
+}
+
+/// Attribute keys of a sparse corruption, on the corrupted target and on its outlier record.
+public enum OutlierAttributeKey {
+    /// On the record: the name of the frame it describes. A record without it describes
+    /// `observations`, the one frame the schema names as corruptible.
+    public static let target = "target"
+    /// On the record: its number of positions, over every stacked stage.
+    public static let count = "count"
+    /// On the record, for a matrix target: the most positions in any one row or column, the
+    /// `l` that the robust-PCA theorem bounds.
+    public static let maximumPerLine = "max_per_line"
+    /// On the record, describing the stage that wrote it last (earlier stages' settings are in
+    /// their provenance arguments): the per-line cap it honoured, if any, `A`, and the
+    /// distribution.
+    public static let perLine = "per_line"
+    public static let magnitude = "magnitude"
+    public static let distribution = "distribution"
+    /// On the corrupted target: how many entries this stage corrupted.
+    public static let outliers = "outliers"
 }

@@ -257,8 +257,8 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
         #expect(truth[AttributeKey.conditionNumber] == .double(generated.conditionNumber))
         #expect(truth[AttributeKey.incoherenceLeft] == .double(generated.incoherenceLeft))
         #expect(truth[AttributeKey.incoherenceRight] == .double(generated.incoherenceRight))
-        #expect(truth[GroundTruth.normalizationKey] == "fro")
-        #expect(truth[GroundTruth.spikinessKey] == 0.3)
+        #expect(truth[AttributeKey.normalization] == "fro")
+        #expect(truth[AttributeKey.spikiness] == 0.3)
         for frame in frames {
             #expect(frame.header.attributes[AttributeKey.provenance] == [provenance])
             #expect(frame.header.attributes[AttributeKey.rank] == 3)
