@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "generate-ground-truth", targets: ["generate-ground-truth"]),
         .executable(name: "sample-measurements", targets: ["sample-measurements"]),
         .executable(name: "corrupt-sparse", targets: ["corrupt-sparse"]),
+        .executable(name: "solve-flat", targets: ["solve-flat"]),
         .library(name: "Frames", targets: ["Frames"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
     ],
@@ -35,11 +36,15 @@ let package = Package(
         .target(name: "Models", dependencies: ["LinearAlgebra", "Frames"]),
         .target(name: "Instances", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
 
+        // Methods that find flat solutions of any model
+        .target(name: "Solvers", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+
         // Command-line plumbing shared by every tool, and the tools
         .target(name: "ToolSupport", dependencies: ["Frames", argumentParser]),
         .executableTarget(name: "frames", dependencies: ["Frames", "FrameTools", "ToolSupport", argumentParser]),
         .executableTarget(name: "generate-ground-truth", dependencies: ["Instances", "Models", "LinearAlgebra", "Frames", "ToolSupport", argumentParser]),
         .executableTarget(name: "sample-measurements", dependencies: ["Instances", "Models", "LinearAlgebra", "Frames", "ToolSupport", argumentParser]),
+        .executableTarget(name: "solve-flat", dependencies: ["Solvers", "Models", "LinearAlgebra", "Frames", "ToolSupport", argumentParser]),
         .executableTarget(name: "corrupt-sparse", dependencies: ["Instances", "Models", "Frames", "ToolSupport", argumentParser]),
 
         .testTarget(name: "FramesTests", dependencies: ["Frames"]),
@@ -48,6 +53,7 @@ let package = Package(
         .testTarget(name: "RandomNumbersTests", dependencies: ["RandomNumbers"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "Frames"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+        .testTarget(name: "SolversTests", dependencies: ["Solvers", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
         .testTarget(name: "InstancesTests", dependencies: ["Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
     ]
 )

@@ -20,11 +20,20 @@ public struct GaussianSensing: MeasurementOperator {
 
     public func apply(_ x: Matrix) -> [Double] {
         precondition(x.rows == rows && x.columns == columns)
-        return BLAS.matvec(sensing, x.storage)
+        return PartitionedGEMV.multiply(sensing, x.storage)
+    }
+
+    /// Every L_jR_jᵀ becomes a column of one d1d2×p matrix, so the p products share a pass.
+    public func applyFactored(_ pairs: [(left: Matrix, right: Matrix)]) -> [[Double]] {
+        var stacked: [Double] = []
+        stacked.reserveCapacity(rows * columns * pairs.count)
+        for pair in pairs { stacked += BLAS.matmul(pair.left, pair.right, transposeB: true).storage }
+        let products = PartitionedGEMV.multiply(sensing, Matrix(rows: rows * columns, columns: pairs.count, columnMajor: stacked))
+        return (0..<pairs.count).map { products.column($0) }
     }
 
     public func adjoint(_ y: [Double]) -> Matrix {
-        Matrix(rows: rows, columns: columns, columnMajor: BLAS.matvec(sensing, y, transpose: true))
+        Matrix(rows: rows, columns: columns, columnMajor: PartitionedGEMV.multiplyTransposed(sensing, y))
     }
 
     public func rescaling() -> Rescaling {

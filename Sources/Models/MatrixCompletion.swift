@@ -2,7 +2,7 @@ import LinearAlgebra
 
 /// Entry sampling: A_i = e_{p_i} e_{q_i}ᵀ, so A(X)_i = X[p_i, q_i]. Everything is O(m·k);
 /// the only d1×d2 matrix ever formed is the one `adjoint` is asked for.
-public struct MatrixCompletion: MeasurementOperator {
+public struct MatrixCompletion: MeasurementOperator, StructuredAdjoint {
     public let familyName = "completion"
     public let rows: Int
     public let columns: Int

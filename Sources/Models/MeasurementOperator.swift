@@ -23,10 +23,15 @@ public protocol MeasurementOperator: Sendable {
     func adjoint(_ y: [Double]) -> Matrix
     /// A(L·Rᵀ) for L d1×k and R d2×k.
     func applyFactored(left: Matrix, right: Matrix) -> [Double]
+    /// A(L_j·R_jᵀ) for several pairs at once, in one pass over a dense operator.
+    func applyFactored(_ pairs: [(left: Matrix, right: Matrix)]) -> [[Double]]
     /// A*(y)·R, d1×k.
     func adjointTimes(_ y: [Double], right: Matrix) -> Matrix
     /// A*(y)ᵀ·L, d2×k.
     func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix
+    /// Both products at once, (A*(y)·R, A*(y)ᵀ·L): what a gradient needs, in one pass over a
+    /// dense operator instead of two. R and L may have any widths.
+    func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix)
     /// The rescaling of BRIEF §3: D1² = (1/(m·d2)) Σ A_iA_iᵀ and D2² = (1/(m·d1)) Σ A_iᵀA_i.
     func rescaling() -> Rescaling
 }
@@ -36,6 +41,10 @@ extension MeasurementOperator {
         apply(BLAS.matmul(left, right, transposeB: true))
     }
 
+    public func applyFactored(_ pairs: [(left: Matrix, right: Matrix)]) -> [[Double]] {
+        pairs.map { applyFactored(left: $0.left, right: $0.right) }
+    }
+
     public func adjointTimes(_ y: [Double], right: Matrix) -> Matrix {
         BLAS.matmul(adjoint(y), right)
     }
@@ -43,7 +52,23 @@ extension MeasurementOperator {
     public func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix {
         BLAS.matmul(adjoint(y), left, transposeA: true)
     }
+
+    public func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix) {
+        let dense = adjoint(y)
+        return (BLAS.matmul(dense, right), BLAS.matmul(dense, left, transposeA: true))
+    }
 }
+
+/// Families whose A*(y) is structured compute the two products separately, each cheaper than
+/// forming A*(y).
+extension MeasurementOperator where Self: StructuredAdjoint {
+    public func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix) {
+        (adjointTimes(y, right: right), adjointTransposeTimes(y, left: left))
+    }
+}
+
+/// Marks a family whose `adjointTimes` and `adjointTransposeTimes` never form A*(y).
+public protocol StructuredAdjoint {}
 
 /// Row-wise inner products of two m×k matrices: out_i = Σ_j P[i,j]·Q[i,j]. This is how every
 /// rank-one family evaluates A(LRᵀ)_i = (a_iᵀL)·(Rᵀc_i) once P = AL and Q = CR are formed

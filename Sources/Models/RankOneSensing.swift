@@ -4,7 +4,7 @@ import LinearAlgebra
 /// matrix of rows c_i and never as the A_i themselves. Bilinear sensing has independent a_i
 /// and c_i; quadratic sensing (covariance estimation, quadratic networks, phase retrieval)
 /// is the case a_i = c_i = x_i, with A(X)_i = x_iᵀ X x_i.
-public struct RankOneSensing: MeasurementOperator {
+public struct RankOneSensing: MeasurementOperator, StructuredAdjoint {
     public let familyName: String
     /// m×d1, rows a_i.
     public let leftVectors: Matrix

@@ -43,6 +43,15 @@ public enum SquaredScaling: Sendable, Equatable {
         }
     }
 
+    /// tr D² = ‖D‖²_F.
+    public var trace: Double {
+        switch self {
+        case .multipleOfIdentity(let c, let size): return c * Double(size)
+        case .diagonal(let d): return d.reduce(0, +)
+        case .dense(let m): return (0..<m.rows).reduce(0) { $0 + m[$1, $1] }
+        }
+    }
+
     /// D²·F.
     public func times(_ f: Matrix) -> Matrix {
         switch self {

@@ -89,3 +89,25 @@ public enum OutlierAttributeKey {
     /// On the corrupted target: how many entries this stage corrupted.
     public static let outliers = "outliers"
 }
+
+/// Attribute keys of the solver's answer, on the `estimate` frame: scripts read these.
+public enum SolverAttributeKey {
+    /// `flat`, `convex`, `min-norm`, …
+    public static let method = "method"
+    /// Inner iterations (quasi-Newton or gradient steps) over the whole solve.
+    public static let iterations = "iterations"
+    /// Applications of A or A* (each one pass over a dense operator), and the time they took.
+    public static let passes = "passes"
+    public static let operatorSeconds = "operator_seconds"
+    /// Wall time of the solve, from a loaded problem to the answer.
+    public static let seconds = "seconds"
+    /// ‖A(X̂) − b‖₂ / ‖b‖₂.
+    public static let residual = "residual"
+    /// str(L̂, R̂) = ‖D1L̂‖² + ‖D2R̂‖² under the operator's rescaling.
+    public static let scaledTrace = "scaled_trace"
+    /// A certified lower bound on the smallest str any fitting factorization can have.
+    public static let lowerBound = "lower_bound"
+    public static let converged = "converged"
+    /// How the data were fitted: `exact`, `l2-ball`, `l1-ball`, `l1-penalty`.
+    public static let dataFit = "data_fit"
+}

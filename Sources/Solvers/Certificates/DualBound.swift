@@ -1,0 +1,51 @@
+import LinearAlgebra
+import Models
+
+/// A lower bound on the flattest value min_X 2‖D1XD2‖_* + h(A(X) − b) from any multiplier y,
+/// by weak duality for the convex relaxation of BRIEF §4 (which bounds every factorization
+/// from below): the dual function is g(y) = −⟨y, b⟩ − h*(y) wherever
+/// ‖D1⁻¹A*(y)D2⁻¹‖_op ≤ 2, and y is scaled into that set.
+struct DualBound {
+    let problem: RecoveryProblem
+    /// The operator's rescaling: the bound is on its str, whatever the method minimized.
+    let rescaling: Rescaling
+
+    /// Matrices up to this many entries get an exact dense spectral norm; beyond it the norm
+    /// comes from subspace iteration and the bound is an estimate (the norm from below, so the
+    /// bound from above, by a relative error near the iteration's).
+    static let denseLimit = 1_000_000
+
+    func bound(multiplier y: [Double]) throws -> (value: Double, exact: Bool) {
+        let d1 = problem.factorization.rows, d2 = problem.factorization.columns
+        let leftInverse = try rescaling.left.power(-0.5), rightInverse = try rescaling.right.power(-0.5)
+        let spectralNorm: Double
+        let exact = d1 * d2 <= Self.denseLimit
+        if exact {
+            let weighted = rightInverse.times(leftInverse.times(problem.measurementOperator.adjoint(y)).transposed())
+            spectralNorm = try LAPACK.spectralNorm(weighted)
+        } else {
+            let iteration = SubspaceIteration(
+                rows: d1, columns: d2,
+                timesRight: { v in leftInverse.times(problem.measurementOperator.adjointTimes(y, right: rightInverse.times(v))) },
+                transposeTimesLeft: { u in rightInverse.times(problem.measurementOperator.adjointTransposeTimes(y, left: leftInverse.times(u))) })
+            spectralNorm = try iteration.leadingTriples(count: 1, oversampling: 10, iterations: 30, seed: 0x5eed).values.first ?? 0
+        }
+        guard spectralNorm > 0 else { return (0, exact) }
+        let scale = 2 / spectralNorm
+        let value: Double
+        switch problem.dataFit {
+        case .exact:
+            value = -BLAS.dot(y, problem.observations)
+        case .euclideanBall(let radius):
+            value = -BLAS.dot(y, problem.observations) - radius * euclideanNorm(y)
+        case .l1Ball(let radius):
+            value = -BLAS.dot(y, problem.observations) - radius * (y.map(abs).max() ?? 0)
+        case .l1Penalty(let weight):
+            // g(t·y) = −t⟨y, b⟩ needs t·‖y‖∞ ≤ λ as well as t ≤ 2/σ.
+            let largest = y.map(abs).max() ?? 0
+            let t = largest > 0 ? min(scale, weight / largest) : scale
+            return (max(0, -t * BLAS.dot(y, problem.observations)), exact)
+        }
+        return (max(0, scale * value), exact)
+    }
+}

@@ -1,0 +1,54 @@
+import LinearAlgebra
+import Models
+import RandomNumbers
+
+/// The leading singular triples of a d1×d2 matrix G known only through G·V and Gᵀ·U, by
+/// randomized subspace iteration (Halko, Martinsson & Tropp 2011), so that G = A*(z) for
+/// completion at 2000×2000 is never formed. Used for the spectral starting point and for
+/// dual certificates.
+struct SubspaceIteration {
+    let rows: Int
+    let columns: Int
+    let timesRight: (Matrix) -> Matrix
+    let transposeTimesLeft: (Matrix) -> Matrix
+
+    /// `count` triples, with `oversampling` extra directions and `iterations` power steps.
+    func leadingTriples(count: Int, oversampling: Int = 8, iterations: Int = 4,
+                        seed: UInt64) throws -> (left: Matrix, values: [Double], right: Matrix) {
+        let width = min(count + oversampling, rows, columns)
+        var generator = PCG64(seed: seed)
+        var sketch = [Double](repeating: 0, count: columns * width)
+        generator.fillStandardNormal(&sketch)
+        var basis = try LAPACK.thinQ(timesRight(Matrix(rows: columns, columns: width, columnMajor: sketch)))
+        for _ in 0..<iterations {
+            let rowBasis = try LAPACK.thinQ(transposeTimesLeft(basis))
+            basis = try LAPACK.thinQ(timesRight(rowBasis))
+        }
+        // G ≈ Q·(QᵀG) and QᵀG = (GᵀQ)ᵀ is small: its SVD finishes the job.
+        let projected = transposeTimesLeft(basis)  // d2×w = (QᵀG)ᵀ
+        let (u, values, vt) = try LAPACK.svd(projected)   // (QᵀG)ᵀ = u Σ vᵀ → QᵀG = v Σ uᵀ
+        let kept = min(count, values.count)
+        let leftVectors = BLAS.matmul(basis, vt, transposeB: true)
+        return (firstColumns(leftVectors, kept), Array(values[..<kept]), firstColumns(u, kept))
+    }
+}
+
+func firstColumns(_ matrix: Matrix, _ count: Int) -> Matrix {
+    Matrix(rows: matrix.rows, columns: count, columnMajor: Array(matrix.storage[..<(matrix.rows * count)]))
+}
+
+extension RecoveryProblem {
+    /// θ for the balanced factorization of the best rank-k approximation of A*(b)/c, where
+    /// c·I ≈ A*A (c = Σ‖A_i‖²/(d1·d2) = m·tr D1²/d1): for Gaussian sensing A*(b)/m, for
+    /// completion the zero-filled observations over the sampling rate.
+    func spectralStart(operatorRescaling: Rescaling, seed: UInt64) throws -> [Double] {
+        let d1 = factorization.rows, d2 = factorization.columns
+        let c = Double(measurementCount) * operatorRescaling.left.trace / Double(d1)
+        let z = observations.map { $0 / c }
+        let estimate = SubspaceIteration(rows: d1, columns: d2,
+                                         timesRight: { measurementOperator.adjointTimes(z, right: $0) },
+                                         transposeTimesLeft: { measurementOperator.adjointTransposeTimes(z, left: $0) })
+        let (u, values, v) = try estimate.leadingTriples(count: min(factorization.width * 2, d1, d2), seed: seed)
+        return factorization.parameters(singularVectors: u, values: values, right: v)
+    }
+}

@@ -1,0 +1,144 @@
+import LinearAlgebra
+import Models
+
+/// How the optimization variables θ make the estimate X = left·rightᵀ. Solvers see θ as a
+/// flat vector and ask the factorization for the factors, the flatness of θ, and the chain
+/// rule; the measurement operator supplies G = A*(z) only through the products G·V and Gᵀ·U
+/// that the factorization asks for (its probes), so no factorization forces a d1×d2 matrix.
+public protocol Factorization: Sendable {
+    var rows: Int { get }
+    var columns: Int { get }
+    var parameterCount: Int { get }
+    /// The factor width reported as `rank`.
+    var width: Int { get }
+
+    /// X = left·rightᵀ with left d1×k', right d2×k'.
+    func factors(_ parameters: [Double]) -> (left: Matrix, right: Matrix)
+    /// The scaled Hessian trace of θ on the solution set, and its gradient in θ.
+    func flatness(_ parameters: [Double], rescaling: Rescaling) -> (value: Double, gradient: [Double])
+    /// U (d1×·) and V (d2×·) such that the gradient of ⟨G, X(θ)⟩ follows from G·V and Gᵀ·U.
+    func probes(_ parameters: [Double]) -> (left: Matrix, right: Matrix)
+    /// ∇θ ⟨G, X(θ)⟩ from (G·V, Gᵀ·U) for the probes of `probes(_:)`.
+    func pullback(_ parameters: [Double], products: (timesRight: Matrix, transposeTimesLeft: Matrix)) -> [Double]
+    /// θ whose X is Σ_j σ_j u_j v_jᵀ over the triples that fit, split evenly between the
+    /// factors (the balanced factorization).
+    func parameters(singularVectors left: Matrix, values: [Double], right: Matrix) -> [Double]
+}
+
+/// A factorization whose factors are linear in θ and whose flatness is a quadratic form in θ,
+/// so X(θ + αd) and str(θ + αd) are quadratics in α: line searches need no passes.
+public protocol BilinearFactorization: Factorization {}
+
+/// X = L·Rᵀ with independent L (d1×k) and R (d2×k): every model but the quadratic one.
+public struct GeneralFactorization: BilinearFactorization {
+    public let rows: Int
+    public let columns: Int
+    public let width: Int
+    public var parameterCount: Int { (rows + columns) * width }
+
+    public init(rows: Int, columns: Int, width: Int) {
+        self.rows = rows
+        self.columns = columns
+        self.width = width
+    }
+
+    public func factors(_ parameters: [Double]) -> (left: Matrix, right: Matrix) {
+        let split = rows * width
+        return (Matrix(rows: rows, columns: width, columnMajor: Array(parameters[..<split])),
+                Matrix(rows: columns, columns: width, columnMajor: Array(parameters[split...])))
+    }
+
+    public func flatness(_ parameters: [Double], rescaling: Rescaling) -> (value: Double, gradient: [Double]) {
+        let (left, right) = factors(parameters)
+        let scaledLeft = rescaling.left.times(left), scaledRight = rescaling.right.times(right)
+        let value = BLAS.dot(scaledLeft.storage, left.storage) + BLAS.dot(scaledRight.storage, right.storage)
+        return (value, (scaledLeft.storage + scaledRight.storage).map { 2 * $0 })
+    }
+
+    public func probes(_ parameters: [Double]) -> (left: Matrix, right: Matrix) {
+        factors(parameters)
+    }
+
+    public func pullback(_ parameters: [Double], products: (timesRight: Matrix, transposeTimesLeft: Matrix)) -> [Double] {
+        products.timesRight.storage + products.transposeTimesLeft.storage
+    }
+
+    public func parameters(singularVectors left: Matrix, values: [Double], right: Matrix) -> [Double] {
+        var l = Matrix.zeros(rows: rows, columns: width), r = Matrix.zeros(rows: columns, columns: width)
+        for j in 0..<min(width, values.count) {
+            let scale = max(values[j], 0).squareRoot()
+            for i in 0..<rows { l[i, j] = left[i, j] * scale }
+            for i in 0..<columns { r[i, j] = right[i, j] * scale }
+        }
+        return l.storage + r.storage
+    }
+}
+
+/// X = U1U1ᵀ − U2U2ᵀ for the quadratic model (covariance estimation when U2 is empty, a
+/// quadratic-activation network with output weights ±1 otherwise): θ = [U1 U2] (d×(k1+k2)),
+/// left = [U1 U2], right = [U1 −U2].
+public struct SignedSymmetricFactorization: BilinearFactorization {
+    public let size: Int
+    public let positiveWidth: Int
+    public let negativeWidth: Int
+    public var rows: Int { size }
+    public var columns: Int { size }
+    public var width: Int { positiveWidth + negativeWidth }
+    public var parameterCount: Int { size * width }
+
+    public init(size: Int, positiveWidth: Int, negativeWidth: Int) {
+        self.size = size
+        self.positiveWidth = positiveWidth
+        self.negativeWidth = negativeWidth
+    }
+
+    private func signed(_ u: Matrix) -> Matrix {
+        var flipped = u
+        flipped.withUnsafeMutableBufferPointer { entries in
+            for index in (size * positiveWidth)..<entries.count { entries[index] = -entries[index] }
+        }
+        return flipped
+    }
+
+    public func factors(_ parameters: [Double]) -> (left: Matrix, right: Matrix) {
+        let u = Matrix(rows: size, columns: width, columnMajor: parameters)
+        return (u, signed(u))
+    }
+
+    /// ‖D1U‖² + ‖D2U‖²: the sign of a column never changes its norm.
+    public func flatness(_ parameters: [Double], rescaling: Rescaling) -> (value: Double, gradient: [Double]) {
+        let u = Matrix(rows: size, columns: width, columnMajor: parameters)
+        let combined = rescaling.left.times(u) + rescaling.right.times(u)
+        return (BLAS.dot(combined.storage, parameters), combined.storage.map { 2 * $0 })
+    }
+
+    public func probes(_ parameters: [Double]) -> (left: Matrix, right: Matrix) {
+        factors(parameters)
+    }
+
+    /// d/dU ⟨G, U S Uᵀ⟩ = G·U S + Gᵀ·U S, and the probes already carry one S.
+    public func pullback(_ parameters: [Double], products: (timesRight: Matrix, transposeTimesLeft: Matrix)) -> [Double] {
+        (products.timesRight + signed(products.transposeTimesLeft)).storage
+    }
+
+    /// For a symmetric X the singular triples are eigenpairs with u = ±v; the sign says which
+    /// side of the factorization a triple belongs to.
+    public func parameters(singularVectors left: Matrix, values: [Double], right: Matrix) -> [Double] {
+        var u = Matrix.zeros(rows: size, columns: width)
+        var nextPositive = 0, nextNegative = positiveWidth
+        for j in values.indices {
+            let alignment = BLAS.dot(left.column(j), right.column(j))
+            let target: Int
+            if alignment >= 0, nextPositive < positiveWidth {
+                target = nextPositive; nextPositive += 1
+            } else if alignment < 0, nextNegative < width {
+                target = nextNegative; nextNegative += 1
+            } else {
+                continue
+            }
+            let scale = max(values[j], 0).squareRoot()
+            for i in 0..<size { u[i, target] = left[i, j] * scale }
+        }
+        return u.storage
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import LinearAlgebra
+import Models
+
+/// Passes over the operator and the time they took: the cost model of BRIEF §7, reported with
+/// every solve so that methods are compared by work and not only by wall time.
+public final class OperatorUsage: @unchecked Sendable {
+    public private(set) var passes = 0
+    public private(set) var seconds = 0.0
+
+    public init() {}
+
+    func measure<Result>(_ body: () -> Result) -> Result {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = body()
+        seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        passes += 1
+        return result
+    }
+}
+
+/// An operator whose every apply and adjoint counts as one pass.
+public struct CountedOperator: Sendable {
+    public let base: any MeasurementOperator
+    public let usage: OperatorUsage
+
+    public init(_ base: any MeasurementOperator, usage: OperatorUsage = OperatorUsage()) {
+        self.base = base
+        self.usage = usage
+    }
+
+    public func apply(_ x: Matrix) -> [Double] { usage.measure { base.apply(x) } }
+    public func adjoint(_ y: [Double]) -> Matrix { usage.measure { base.adjoint(y) } }
+    public func applyFactored(left: Matrix, right: Matrix) -> [Double] {
+        usage.measure { base.applyFactored(left: left, right: right) }
+    }
+    public func applyFactored(_ pairs: [(left: Matrix, right: Matrix)]) -> [[Double]] {
+        usage.measure { base.applyFactored(pairs) }
+    }
+    public func adjointTimes(_ y: [Double], right: Matrix) -> Matrix {
+        usage.measure { base.adjointTimes(y, right: right) }
+    }
+    public func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix {
+        usage.measure { base.adjointTransposeTimes(y, left: left) }
+    }
+    public func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix) {
+        usage.measure { base.adjointProducts(y, left: left, right: right) }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Frames
+import LinearAlgebra
+import Models
+
+/// `solve-flat` as a stage of a stream: it keeps the frames that define the problem (the
+/// observations and the operator's frames, never the truth or the outlier record unless the
+/// oracle budget is asked for), lets everything through unchanged, and at the end appends
+/// the estimate and its factors.
+public final class SolveStage {
+    public let options: SolveOptions
+    let provenance: JSONValue
+    private var frames: [String: Frame] = [:]
+    public private(set) var summary: String?
+    public private(set) var converged = true
+
+    public init(options: SolveOptions, provenance: JSONValue) {
+        self.options = options
+        self.provenance = provenance
+    }
+
+    static let problemFrames: Set<String> = [
+        FrameName.observations, FrameName.sensing, FrameName.sensingLeft, FrameName.sensingRight,
+        FrameName.entries, FrameName.features,
+    ]
+
+    /// Which frames the solver may read: decoding nothing else keeps memory at the problem's size.
+    public func wants(_ header: FrameHeader) -> Bool {
+        Self.problemFrames.contains(header.name)
+            || (options.outliers == .oracleBudget && header.name == FrameName.outlierValues)
+    }
+
+    public func keep(_ frame: Frame) {
+        frames[frame.header.name] = frame
+    }
+
+    /// Solves and returns the frames to append.
+    public func finish(progress: ProgressHandler? = nil) throws -> [Frame] {
+        let clock = ContinuousClock.now
+        let measurements = try MeasurementSet(frames: frames)
+        let operatorRescaling = measurements.measurementOperator.rescaling()
+        let dataFit = try self.dataFit(for: measurements, rescaling: operatorRescaling)
+        let factorization = try self.factorization(for: measurements)
+        let usage = OperatorUsage()
+        let flatnessWeights = options.method == .minimumNorm ? operatorRescaling.isotropic : operatorRescaling
+        let problem = RecoveryProblem(measurements: measurements, dataFit: dataFit, rescaling: flatnessWeights,
+                                      factorization: factorization, usage: usage)
+        let context = MethodContext(operatorRescaling: operatorRescaling, limits: options.limits, seed: options.seed,
+                                    progress: progress)
+        let solution = try options.method.implementation.solve(problem, context: context)
+        let seconds = (ContinuousClock.now - clock) / .seconds(1)
+        let report = SolveReport(problem: problem, solution: solution, operatorRescaling: operatorRescaling,
+                                 seconds: seconds, method: options.method.rawValue)
+        summary = report.summary
+        converged = solution.converged
+        return report.frames(provenance: provenance)
+    }
+
+    func dataFit(for measurements: MeasurementSet, rescaling: Rescaling) throws -> DataFit {
+        let attributes = frames[FrameName.observations]?.header.attributes ?? [:]
+        let outlierCount = attributes[OutlierAttributeKey.outliers]?.integerValue ?? 0
+        if let handling = options.outliers {
+            switch handling {
+            case .budget(let tau):
+                return .l1Ball(radius: tau)
+            case .oracleBudget:
+                guard let record = frames[FrameName.outlierValues] else {
+                    throw ModelError("--oracle-budget needs the stream's '\(FrameName.outlierValues)' record, which it lacks")
+                }
+                return .l1Ball(radius: record.data.doubles.reduce(0) { $0 + abs($1) })
+            case .penalized(let lambda):
+                let d1 = measurements.measurementOperator.rows, d2 = measurements.measurementOperator.columns
+                let weight = lambda ?? 1 / Double(max(d1, d2)).squareRoot()
+                return .l1Penalty(weight: 2 * rescaling.isotropicScale * weight)
+            }
+        }
+        if outlierCount > 0 {
+            throw ModelError("the observations carry \(outlierCount) injected outliers; choose --l1-budget T, --oracle-budget or --penalized")
+        }
+        let sigma = attributes[AttributeKey.noiseStandardDeviation]?.doubleValue ?? 0
+        let delta = options.noiseLevel ?? sigma * Double(measurements.observations.count).squareRoot()
+        return delta > 0 ? .euclideanBall(radius: delta) : .exact
+    }
+
+    func factorization(for measurements: MeasurementSet) throws -> any Factorization {
+        let op = measurements.measurementOperator
+        let m = op.measurementCount
+        if op.familyName == "quadratic" {
+            let bound = Self.identifiableSymmetricRank(size: op.rows, measurements: m)
+            let positive = options.positiveWidth ?? options.width ?? bound
+            let negative = options.negativeWidth ?? options.width ?? bound
+            guard positive >= 0, negative >= 0, positive + negative >= 1 else {
+                throw ModelError("--rank-pos and --rank-neg must be ≥ 0 and not both 0")
+            }
+            return SignedSymmetricFactorization(size: op.rows, positiveWidth: positive, negativeWidth: negative)
+        }
+        let width = options.width ?? Self.identifiableRank(rows: op.rows, columns: op.columns, measurements: m)
+        guard width >= 1 else { throw ModelError("--rank must be at least 1") }
+        return GeneralFactorization(rows: op.rows, columns: op.columns, width: width)
+    }
+
+    /// The default width: the largest r with r(d1 + d2 − r) ≤ m, the number of measurements
+    /// a rank-r matrix needs at the very least, so every truth the data could determine fits.
+    public static func identifiableRank(rows: Int, columns: Int, measurements: Int) -> Int {
+        var r = 0
+        while r < min(rows, columns), (r + 1) * (rows + columns - r - 1) <= measurements { r += 1 }
+        return max(r, 1)
+    }
+
+    /// The same count for a symmetric d×d matrix of rank r: r·d − r(r − 1)/2 ≤ m.
+    public static func identifiableSymmetricRank(size: Int, measurements: Int) -> Int {
+        var r = 0
+        while r < size, (r + 1) * size - (r + 1) * r / 2 <= measurements { r += 1 }
+        return max(r, 1)
+    }
+}
+
+extension Rescaling {
+    /// √(tr D1²/d1 · tr D2²/d2): one number for the operator's overall scale.
+    var isotropicScale: Double {
+        (left.trace / Double(left.size) * right.trace / Double(right.size)).squareRoot()
+    }
+
+    /// Both sides c·I with c the isotropic scale: flatness that counts every direction alike.
+    var isotropic: Rescaling {
+        let c = isotropicScale
+        return Rescaling(left: .multipleOfIdentity(c, size: left.size), right: .multipleOfIdentity(c, size: right.size))
+    }
+}

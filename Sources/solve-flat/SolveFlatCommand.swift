@@ -1,0 +1,149 @@
+import ArgumentParser
+import Frames
+import LinearAlgebra
+import Models
+import Solvers
+import ToolSupport
+
+@main
+struct SolveFlatCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "solve-flat",
+        abstract: "Find the flattest factorization that fits the measurements in a stream.",
+        discussion: """
+            Reads a stream made by sample-measurements (and optionally corrupt-sparse), \
+            recognises the model from its frames, passes every frame on unchanged, and appends \
+            'estimate' (X̂, d1×d2), 'estimate_left' and 'estimate_right' (X̂ = L·Rᵀ; for the \
+            quadratic model [U1 U2] and [U1 −U2]). The estimate's attributes give method, rank, \
+            iterations, passes (over the operator), operator_seconds, seconds, residual \
+            (‖A(X̂) − b‖/‖b‖), scaled_trace (str = ‖D1L‖² + ‖D2R‖²), lower_bound (flat: a \
+            certified bound on the smallest str of any fitting factorization), converged and \
+            data_fit. The solver never reads the truth, nor the outlier record unless \
+            --oracle-budget asks for it.
+
+            The fit follows the stream: exact for noiseless measurements; ‖A(X) − b‖₂ ≤ δ when \
+            the observations say they are noisy (δ = noise_std·√m, or --noise-level); with \
+            injected outliers one of --l1-budget, --oracle-budget or --penalized is required.
+
+            Exit status: 0 when converged, 3 when --max-iters ran out first (the best iterate is \
+            still written, marked converged = false, with a warning on stderr), 1 on errors.
+
+            Examples:
+              generate-ground-truth --d1 20 --rank 2 --seed 1 \\
+                | sample-measurements --operator gaussian --oversampling 5 --seed 2 \\
+                | solve-flat > solved.frames
+              solve-flat --method min-norm --rank 10 < completion.frames > solved.frames
+              solve-flat --oracle-budget < rpca.frames | frames ls
+            """,
+        version: Toolkit.version)
+
+    @Option(help: ArgumentHelp("flat (minimize str on the solution set) or min-norm (D1 = D2 = I).", valueName: "name"))
+    var method: SolverMethod = .flat
+
+    @Option(help: ArgumentHelp("Factor width k (default: the largest r with r(d1+d2−r) ≤ m, at most min(d1, d2)).", valueName: "k"))
+    var rank: Int?
+
+    @Option(name: .customLong("rank-pos"), help: ArgumentHelp("Quadratic model: width of U1 (default as --rank).", valueName: "k1"))
+    var positiveRank: Int?
+
+    @Option(name: .customLong("rank-neg"), help: ArgumentHelp("Quadratic model: width of U2 (default as --rank).", valueName: "k2"))
+    var negativeRank: Int?
+
+    @Option(help: ArgumentHelp("Relative feasibility and stationarity to reach.", valueName: "t"))
+    var tol = 1e-10
+
+    @Option(name: .customLong("max-iters"), help: ArgumentHelp("Iterations allowed in all.", valueName: "n"))
+    var maxIterations = 20_000
+
+    @Option(name: .customLong("noise-level"), help: ArgumentHelp("Fit ‖A(X) − b‖₂ ≤ δ (default: noise_std·√m from the stream).", valueName: "δ"))
+    var noiseLevel: Double?
+
+    @Option(name: .customLong("l1-budget"), help: ArgumentHelp("Outliers: fit ‖A(X) − b‖₁ ≤ τ.", valueName: "τ"))
+    var l1Budget: Double?
+
+    @Flag(name: .customLong("oracle-budget"), help: "Outliers: τ = ‖S♮‖₁ from the stream's outlier record (the paper's oracle setting).")
+    var oracleBudget = false
+
+    @Flag(help: "Outliers: minimize ‖X‖_* + λ‖A(X) − b‖₁ instead of constraining the fit.")
+    var penalized = false
+
+    @Option(help: ArgumentHelp("Weight of the penalized form (default 1/√max(d1, d2)).", valueName: "λ"))
+    var lambda: Double?
+
+    @Option(help: "Seed of the randomized spectral start.")
+    var seed: UInt64 = 0
+
+    @Flag(name: [.short, .long], help: "No progress and no summary on stderr (warnings still appear).")
+    var quiet = false
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
+    var input: String?
+
+    @OptionGroup var inputOptions: InputOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        var converged = true
+        try runTool("solve-flat") { converged = try solve() }
+        if !converged { throw ExitCode(3) }
+    }
+
+    /// Returns whether the method converged.
+    private func solve() throws -> Bool {
+        // Dense products run on our own fixed split of the operator (PartitionedGEMV), so the
+        // answer has the same bits at every --threads.
+        BLASThreads.count = 1
+        PartitionedGEMV.workerCount = output.threads
+        let stage = SolveStage(options: try options(), provenance: provenanceEntry(tool: "solve-flat", seed: seed))
+        let reader = try inputOptions.makeReader(path: input)
+        let stream = try output.makeOutput()
+        try processStream(reader, to: stream.writer, select: { stage.wants($0) ? .keep : .pass },
+                          handle: { (frame: Frame) -> [Frame] in
+                              stage.keep(frame)
+                              return []
+                          })
+        var progress: ProgressHandler?
+        if !quiet, StandardStreams.isTerminal(2) { progress = { Self.printProgress($0) } }
+        for frame in try stage.finish(progress: progress) { try stream.writer.write(frame) }
+        try stream.finish()
+        if !quiet, let summary = stage.summary { StandardStreams.error("solve-flat: \(summary)") }
+        if !stage.converged {
+            StandardStreams.error("solve-flat: warning: not converged within --max-iters \(maxIterations); the best iterate was written with converged = false")
+        }
+        return stage.converged
+    }
+
+    private static func printProgress(_ report: IterationReport) {
+        StandardStreams.error(String(format: "solve-flat: iteration %6d  residual %.2e  str %.8g  passes %d",
+                                     report.iteration, report.relativeResidual, report.flatness, report.passes))
+    }
+
+    private func options() throws -> SolveOptions {
+        var options = SolveOptions()
+        options.method = method
+        options.width = rank
+        options.positiveWidth = positiveRank
+        options.negativeWidth = negativeRank
+        guard tol > 0, tol < 1 else { throw ToolError("--tol must be in (0, 1)") }
+        guard maxIterations >= 1 else { throw ToolError("--max-iters must be at least 1") }
+        options.limits = SolverLimits(tolerance: tol, maxIterations: maxIterations)
+        if let noiseLevel, !(noiseLevel >= 0) { throw ToolError("--noise-level must be ≥ 0") }
+        options.noiseLevel = noiseLevel
+        options.seed = seed
+        let outlierChoices = [l1Budget != nil, oracleBudget, penalized].filter { $0 }.count
+        guard outlierChoices <= 1 else { throw ToolError("give at most one of --l1-budget, --oracle-budget and --penalized") }
+        if lambda != nil, !penalized { throw ToolError("--lambda only applies with --penalized") }
+        if let l1Budget {
+            guard l1Budget >= 0 else { throw ToolError("--l1-budget must be ≥ 0") }
+            options.outliers = .budget(l1Budget)
+        } else if oracleBudget {
+            options.outliers = .oracleBudget
+        } else if penalized {
+            if let lambda, !(lambda > 0) { throw ToolError("--lambda must be > 0") }
+            options.outliers = .penalized(lambda: lambda)
+        }
+        return options
+    }
+}
+
+extension SolverMethod: ExpressibleByArgument {}
