@@ -105,7 +105,11 @@ public enum SolverAttributeKey {
     public static let residual = "residual"
     /// str(L̂, R̂) = ‖D1L̂‖² + ‖D2R̂‖² under the operator's rescaling.
     public static let scaledTrace = "scaled_trace"
-    /// A certified lower bound on the smallest str any fitting factorization can have.
+    /// What the method minimized, evaluated at the answer under the operator's rescaling: str,
+    /// plus λ‖A(X̂) − b‖₁ in the penalized form.
+    public static let objective = "objective"
+    /// A certified lower bound on the smallest objective any factorization can have: for an
+    /// exact or constrained fit, on the flattest str of any factorization that fits.
     public static let lowerBound = "lower_bound"
     public static let converged = "converged"
     /// How the data were fitted: `exact`, `l2-ball`, `l1-ball`, `l1-penalty`.

@@ -104,7 +104,7 @@ struct SolveFlatCommand: ParsableCommand {
                           })
         var progress: ProgressHandler?
         if !quiet, StandardStreams.isTerminal(2) { progress = { Self.printProgress($0) } }
-        for frame in try stage.finish(progress: progress) { try stream.writer.write(frame) }
+        try stage.finish(writingTo: stream.writer, progress: progress)
         try stream.finish()
         if !quiet, let summary = stage.summary { StandardStreams.error("solve-flat: \(summary)") }
         if !stage.converged {

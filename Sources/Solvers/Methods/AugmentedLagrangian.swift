@@ -61,6 +61,9 @@ public struct AugmentedLagrangian {
 
     /// Gradients carry the rounding of A(X) − b times ρ; below this relative size they are noise.
     static let stationarityFloor = 1e-9
+    /// How much ρ grows when feasibility stalls; 2, 3 and 10 were measured, 10 was as fast or
+    /// faster on every model.
+    static let penaltyGrowth = 10.0
 
     /// The solution and the final multiplier y of the fit constraint.
     public func solve(_ problem: RecoveryProblem, from start: [Double]) -> (solution: FactoredSolution, multiplier: [Double]) {
@@ -99,13 +102,12 @@ public struct AugmentedLagrangian {
             if violation <= limits.tolerance * scale && stationary {
                 return (FactoredSolution(parameters: theta, iterations: iterations, converged: true), multiplier)
             }
-            if violation > 0.25 * previousViolation {
-                rho *= 10
+            if violation > 0.25 * previousViolation, violation > limits.tolerance * scale {
+                rho *= Self.penaltyGrowth
                 history.clear()  // Φ's curvature scales with ρ; the old pairs would mislead.
             }
             previousViolation = violation
-            innerTolerance = max(max(limits.tolerance, Self.stationarityFloor) * gradientScale,
-                                 min(0.1 * innerTolerance, violation / scale * gradientScale))
+            innerTolerance = max(max(limits.tolerance, Self.stationarityFloor) * gradientScale, 0.1 * innerTolerance)
             if outer > 200 { break }
         }
         return (FactoredSolution(parameters: theta, iterations: iterations, converged: false), multiplier)

@@ -20,15 +20,23 @@ struct SolveReport {
         problem.scaledTrace(solution.parameters, operatorRescaling: operatorRescaling)
     }
 
+    /// str plus the fit's penalty (the penalized form): what `lower_bound` bounds.
+    var objective: Double {
+        scaledTrace + problem.dataFit.penalty(problem.residual(solution.parameters))
+    }
+
     var summary: String {
         let status = solution.converged ? "converged" : "NOT converged"
         var line = "\(method): \(status) after \(solution.iterations) iterations, \(problem.measurementOperator.usage.passes) passes, "
             + String(format: "%.2f s; residual %.2e, str %.6g", seconds, relativeResidual, scaledTrace)
+        if case .l1Penalty = problem.dataFit { line += String(format: ", objective %.6g", objective) }
         if let lowerBound = solution.lowerBound { line += String(format: " (lower bound %.6g)", lowerBound) }
         return line
     }
 
-    func frames(provenance: JSONValue) -> [Frame] {
+    /// Appends the estimate and its factors. X̂ = L·Rᵀ is produced a block of columns at a
+    /// time, so a 2000×2000 estimate never sits in memory whole.
+    func write(to writer: FrameWriter, provenance: JSONValue) throws {
         let (left, right) = problem.factorization.factors(solution.parameters)
         let usage = problem.measurementOperator.usage
         var attributes: [String: JSONValue] = [
@@ -40,6 +48,7 @@ struct SolveReport {
             SolverAttributeKey.seconds: .double(seconds),
             SolverAttributeKey.residual: .double(relativeResidual),
             SolverAttributeKey.scaledTrace: .double(scaledTrace),
+            SolverAttributeKey.objective: .double(objective),
             SolverAttributeKey.converged: .bool(solution.converged),
             SolverAttributeKey.dataFit: .string(problem.dataFit.name),
             AttributeKey.provenance: .array([provenance]),
@@ -50,10 +59,27 @@ struct SolveReport {
             attributes[AttributeKey.rankNegative] = .integer(Int64(symmetric.negativeWidth))
         }
         let factorAttributes: [String: JSONValue] = [AttributeKey.provenance: .array([provenance])]
-        return [
-            Frame(name: FrameName.estimate, matrix: BLAS.matmul(left, right, transposeB: true), attributes: attributes),
-            Frame(name: FrameName.estimateLeft, matrix: left, attributes: factorAttributes),
-            Frame(name: FrameName.estimateRight, matrix: right, attributes: factorAttributes),
-        ]
+        let header = FrameHeader(name: FrameName.estimate, dtype: .float64, shape: [left.rows, right.rows],
+                                 attributes: attributes)
+        try writer.write(header: header) { emit in
+            for columns in stride(from: 0, to: right.rows, by: Self.estimateBlockColumns) {
+                let block = columns..<min(columns + Self.estimateBlockColumns, right.rows)
+                let product = BLAS.matmul(left, selectRows(right, block), transposeB: true)
+                try product.withUnsafeBufferPointer { try emit(UnsafeRawBufferPointer($0)) }
+            }
+        }
+        try writer.write(Frame(name: FrameName.estimateLeft, matrix: left, attributes: factorAttributes))
+        try writer.write(Frame(name: FrameName.estimateRight, matrix: right, attributes: factorAttributes))
     }
+
+    static let estimateBlockColumns = 256
+}
+
+/// Rows `range` of M as a matrix of their own.
+func selectRows(_ matrix: Matrix, _ range: Range<Int>) -> Matrix {
+    var selected = Matrix.zeros(rows: range.count, columns: matrix.columns)
+    for j in 0..<matrix.columns {
+        for (i, row) in range.enumerated() { selected[i, j] = matrix[row, j] }
+    }
+    return selected
 }

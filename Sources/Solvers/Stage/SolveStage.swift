@@ -34,8 +34,8 @@ public final class SolveStage {
         frames[frame.header.name] = frame
     }
 
-    /// Solves and returns the frames to append.
-    public func finish(progress: ProgressHandler? = nil) throws -> [Frame] {
+    /// Solves and appends the answer to `writer`.
+    public func finish(writingTo writer: FrameWriter, progress: ProgressHandler? = nil) throws {
         let clock = ContinuousClock.now
         let measurements = try MeasurementSet(frames: frames)
         let operatorRescaling = measurements.measurementOperator.rescaling()
@@ -53,7 +53,7 @@ public final class SolveStage {
                                  seconds: seconds, method: options.method.rawValue)
         summary = report.summary
         converged = solution.converged
-        return report.frames(provenance: provenance)
+        try report.write(to: writer, provenance: provenance)
     }
 
     func dataFit(for measurements: MeasurementSet, rescaling: Rescaling) throws -> DataFit {
