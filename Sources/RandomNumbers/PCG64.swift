@@ -3,7 +3,7 @@
 /// uniforms, normals, integers and samples.
 ///
 /// Every draw is defined by integer arithmetic and IEEE-754 `+ − × ÷ √` (never the
-/// platform's `log`, `sin` or `cos`, whose last bits differ between C libraries and CPUs),
+/// platform's `log` or `exp`, whose last bits differ between C libraries and CPUs),
 /// so the same seed gives the same bytes on every machine, and a Python stage can reproduce
 /// any stream. Parallel work stays deterministic by giving each task its own `stream`
 /// rather than sharing one generator between threads.
@@ -25,11 +25,6 @@ public struct PCG64: RandomNumberGenerator, Sendable {
     /// The LCG increment, equal to `bit_generator.state['state']['inc']` in NumPy.
     public let increment: UInt128
 
-    /// The second value of the last Box–Muller pair, returned by the next call to
-    /// `nextStandardNormal()`. Not part of `state`: restoring a generator from
-    /// `state` and `increment` alone drops it.
-    var pendingNormal: Double?
-
     /// A generator in exactly the state NumPy is in after
     /// ```python
     /// bg = numpy.random.PCG64()
@@ -38,6 +33,8 @@ public struct PCG64: RandomNumberGenerator, Sendable {
     /// ```
     /// The increment is used as given, like NumPy does; it should be odd, or the generator
     /// does not reach its full period of 2¹²⁸.
+    /// `state` and `increment` are all there is to a generator: one rebuilt from them continues
+    /// every kind of draw exactly where the original would.
     public init(state: UInt128, increment: UInt128) {
         self.state = state
         self.increment = increment

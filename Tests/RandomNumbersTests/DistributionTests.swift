@@ -35,12 +35,39 @@ struct DistributionTests {
         let fractionWithinOne = mean(values) { abs($0) <= 1 ? 1 : 0 }
         #expect(abs(fractionWithinOne - withinOneSigma)
             < standardErrorBound * Self.standardError * (withinOneSigma * (1 - withinOneSigma)).squareRoot())
-        // Lag 1 pairs the cosine and sine halves of one Box–Muller pair as well as
-        // neighbouring pairs; lag 2 pairs like halves of neighbouring pairs.
+        // Neighbouring normals come from neighbouring generator outputs, except where a wedge
+        // test or the tail drew extra ones in between.
         for lag in 1 ... 2 {
             let lagged = correlation(Array(values.dropLast(lag)), Array(values.dropFirst(lag)))
             #expect(abs(lagged) < standardErrorBound * Self.standardError)
         }
+    }
+
+    @Test func normalTailsHaveTheirExactProbabilitiesAndShape() {
+        // Draws beyond r = 3.6541528853610088 all come from the ziggurat's tail sampler, those
+        // between 3 and r from its outermost layers, so each threshold checks another part.
+        var generator = PCG64(seed: 16)
+        let sampleSize = 4_000_000
+        var values = [Double](repeating: .nan, count: sampleSize)
+        generator.fillStandardNormal(&values)
+        let tailStart = 3.654_152_885_361_008_8
+        // P(|Z| > t) = erfc(t/√2), to 17 digits.
+        let tailProbabilities = [(3.0, 2.699_796_063_260_189_1e-3), (tailStart, 2.580_324_876_539_008_9e-4),
+                                 (4.0, 6.334_248_366_623_984_3e-5)]
+        for (threshold, probability) in tailProbabilities {
+            let expected = probability * Double(sampleSize)
+            let count = Double(values.count { abs($0) > threshold })
+            #expect(abs(count - expected) < standardErrorBound * (expected * (1 - probability)).squareRoot(),
+                    "P(|Z| > \(threshold))")
+        }
+        // Beyond r: both signs equally often, and E[|Z| − r | |Z| > r] = λ − r with variance
+        // 1 + rλ − λ², where λ = φ(r)/Q(r) is the inverse Mills ratio.
+        let tail = values.filter { abs($0) > tailStart }
+        let tailCount = Double(tail.count)
+        #expect(abs(Double(tail.count { $0 > 0 }) - tailCount / 2) < standardErrorBound * tailCount.squareRoot() / 2)
+        let meanExcess = mean(tail) { abs($0) - tailStart }
+        #expect(abs(meanExcess - 0.242_886_186_287_463_91)
+            < standardErrorBound * (0.053_463_042_074_063_634 / tailCount).squareRoot())
     }
 
     @Test func boundedIntegersAreUniform() {

@@ -9,10 +9,16 @@ import RandomNumbers
 //     the reproduction a Python stage can use (`pcg64_seeded(seed, stream)` is
 //     `PCG64(seed:stream:)`), and pinning their outputs here keeps Swift and Python in step:
 //     if a test below fails, the streams of every tool have changed.
+//   - `standard_normals` is the ziggurat restated in `Pipelines/tests/test_normal_sampler.py`,
+//     which reads the tables from `ZigguratTables.swift`; NumPy's own `standard_normal` gives
+//     the same values.
 //
-// ---- reference.py ----
+// ---- reference.py (run from the repository's root) ----
 // import math
+// import sys
 // import numpy as np  # numpy 2.4.6
+// sys.path.insert(0, 'Pipelines/tests')
+// from test_normal_sampler import standard_normals
 //
 // M64, M128 = 2**64 - 1, 2**128 - 1
 //
@@ -59,27 +65,6 @@ import RandomNumbers
 //     u = 1.0 + x
 //     return x if u == 1.0 else portable_log(u) * (x / (u - 1.0))
 //
-// def cos_sin_of_turns(t):
-//     h = lambda t: float.fromhex(t)
-//     t = 4.0 * t; q = math.floor(t + 0.5); x = (t - q) * (math.pi / 2); z = x * x
-//     sin_x = x + z * x * (h('-0x1.5555555555549p-3') + z * (h('0x1.111111110F8A6p-7')
-//             + z * (h('-0x1.A01A019C161D5p-13') + z * (h('0x1.71DE357B1FE7Dp-19')
-//             + z * (h('-0x1.AE5E68A2B9CEBp-26') + z * h('0x1.5D93A5ACFD57Cp-33'))))))
-//     hz = 0.5 * z; head = 1.0 - hz
-//     cos_x = head + (((1.0 - head) - hz) + z * z * (h('0x1.555555555554Cp-5')
-//             + z * (h('-0x1.6C16C16C15177p-10') + z * (h('0x1.A01A019CB1590p-16')
-//             + z * (h('-0x1.27E4F809C52ADp-22') + z * (h('0x1.1EE9EBDB4B1C4p-29')
-//             + z * h('-0x1.8FAE9BE8838D4p-37')))))))
-//     return [(cos_x, sin_x), (-sin_x, cos_x), (-cos_x, -sin_x), (sin_x, -cos_x)][q % 4]
-//
-// def standard_normals(bg, count):  # nextStandardNormal() `count` times from a fresh generator
-//     out = []
-//     while len(out) < count:
-//         radius = math.sqrt(-2.0 * portable_log(1.0 - uniform(bg)))
-//         c, s = cos_sin_of_turns(uniform(bg))
-//         out += [radius * c, radius * s]
-//     return out[:count]
-//
 // def int_below(bg, n):  # nextInt(below:)
 //     product = int(bg.random_raw()) * n
 //     while product % 2**64 < 2**64 % n:
@@ -116,7 +101,13 @@ import RandomNumbers
 //     bg = pcg64_seeded(seed, stream)
 //     print(seed, stream, hex(bg.state['state']['state']), hex(bg.state['state']['inc']),
 //           [hex(x) for x in bg.random_raw(3)])
-// print([x.hex() for x in standard_normals(pcg64_seeded(42), 5)])
+// # 42: six draws in the rectangles' cores; 1074, 31285, 57533: tail draws (57533's after two
+// # rejections) and wedge tests (1074's rejected and drawn again, 31285's accepted).
+// for seed in (42, 1074, 31285, 57533):
+//     normals = standard_normals(pcg64_seeded(seed), 6)
+//     assert normals == list(np.random.Generator(pcg64_seeded(seed)).standard_normal(6))
+//     bg = pcg64_seeded(seed)
+//     print(seed, [x.hex() for x in standard_normals(bg, 6)], hex(bg.random_raw()))
 // bg = pcg64_seeded(42)
 // print([int_below(bg, n) for n in (1, 7, 10**9) + (2**64 // 3 + 1,) * 6], hex(bg.random_raw()))
 // print(sample_without_replacement(pcg64_seeded(7), 5, 20),
@@ -134,7 +125,10 @@ import RandomNumbers
 //     42 0 0x590e4351348e42b5c1701b54699073ca 0x8ea4ceae261f3ea4b039c3fe1c95c729 ['0x3883ff577214320a', '0x17d8c359733e12bc', '0x9ac734f57521ed46']
 //     42 1 0x4ef70cb6161fc6b492b977aaa7ba08ea 0x8ea4ceae261f3ea4b039c3fe1c95c72b ['0xf644dc734147a2d3', '0x3e945ef4606251b3', '0xb4090a4f4a575757']
 //     18446744073709551615 7 0x6c25d16e4683523274f3a9343136c151 0x705ff09964e503d2da3b66d9975305ab ['0x5305f66879c01cc1', '0x6ce0acd0c08fca0e', '0x8737e4713971f8ef']
-//     ['0x1.2d70fdf79e931p-1', '0x1.8f8fa5c86574fp-2', '0x1.9fe6891e7ca2dp-2', '-0x1.4ce017cc3a106p+0', '-0x1.4de18772fd744p-1']
+//     42 ['0x1.9fb6c91073f53p-2', '0x1.7b782ada9b53ep+0', '-0x1.e8810dd267232p-1', '-0x1.d0317bfd2c5c8p-1', '-0x1.99728c85d7e86p-2', '-0x1.20fd1f168ed81p+0'] 0xa60030b134091c4
+//     1074 ['-0x1.11a5479c5a44dp+2', '0x1.5c04c92ac90f5p+0', '0x1.c267ace50482ap-1', '-0x1.0e5d0885dcd9ep+0', '-0x1.d201cecf056a9p-3', '0x1.9367d7b2e218cp-1'] 0x94739ccbbe3fbcbf
+//     31285 ['-0x1.1983e72a5d2d6p-1', '0x1.e9d1db0d14780p-4', '0x1.f4e5c343fd1c0p-3', '0x1.d5422573c74e4p+1', '0x1.f2ac7f397dd4cp-1', '-0x1.5dd5512f1003bp-5'] 0x705a4fab91017a49
+//     57533 ['0x1.4a80612207ad2p-1', '0x1.db14f4f8f150ep+1', '-0x1.614553d8e739fp-2', '-0x1.23b851dce4afbp+0', '-0x1.ab193ed41d290p-2', '0x1.8fae1f52a5262p+0'] 0x547395a4f3b5ab2d
 //     [0, 0, 604602155, 4907968599853484020, 1836427106717164818, 3745196904300279412, 249200294748674881, 5099953824943349731, 520774507079357908] 0x9177be0f43ac7d70
 //     [0, 1, 5, 13, 18] [26077697101, 330463174639, 830942735126]
 //     [2, 8, 19, 20, 21, 23, 24, 27, 35, 38, 39]
@@ -223,11 +217,43 @@ struct ReferenceValueTests {
         #expect((0 ..< 3).map { _ in generator.nextUInt64() } == reference.raw)
     }
 
-    @Test func standardNormalsMatchPython() {
-        var generator = PCG64(seed: 42)
-        let normals = (0 ..< 5).map { _ in generator.nextStandardNormal() }
-        #expect(normals == [0x1.2D70FDF79E931p-1, 0x1.8F8FA5C86574Fp-2, 0x1.9FE6891E7CA2Dp-2,
-                            -0x1.4CE017CC3A106p+0, -0x1.4DE18772FD744p-1])
+    struct NormalCase: Sendable {
+        let seed: UInt64
+        let normals: [Double]
+        let nextRaw: UInt64
+    }
+
+    /// Seed 42's first six draws all end in a rectangle's core; the others' include tail draws
+    /// (57533's after two rejections) and wedge tests (1074's rejected, 31285's accepted).
+    static let normalCases = [
+        NormalCase(
+            seed: 42,
+            normals: [0x1.9FB6C91073F53p-2, 0x1.7B782ADA9B53Ep+0, -0x1.E8810DD267232p-1,
+                      -0x1.D0317BFD2C5C8p-1, -0x1.99728C85D7E86p-2, -0x1.20FD1F168ED81p+0],
+            nextRaw: 0x0A60_030B_1340_91C4),
+        NormalCase(
+            seed: 1074,
+            normals: [-0x1.11A5479C5A44Dp+2, 0x1.5C04C92AC90F5p+0, 0x1.C267ACE50482Ap-1,
+                      -0x1.0E5D0885DCD9Ep+0, -0x1.D201CECF056A9p-3, 0x1.9367D7B2E218Cp-1],
+            nextRaw: 0x9473_9CCB_BE3F_BCBF),
+        NormalCase(
+            seed: 31285,
+            normals: [-0x1.1983E72A5D2D6p-1, 0x1.E9D1DB0D14780p-4, 0x1.F4E5C343FD1C0p-3,
+                      0x1.D5422573C74E4p+1, 0x1.F2AC7F397DD4Cp-1, -0x1.5DD5512F1003Bp-5],
+            nextRaw: 0x705A_4FAB_9101_7A49),
+        NormalCase(
+            seed: 57533,
+            normals: [0x1.4A80612207AD2p-1, 0x1.DB14F4F8F150Ep+1, -0x1.614553D8E739Fp-2,
+                      -0x1.23B851DCE4AFBp+0, -0x1.AB193ED41D290p-2, 0x1.8FAE1F52A5262p+0],
+            nextRaw: 0x5473_95A4_F3B5_AB2D),
+    ]
+
+    @Test("standard normals match standard_normals(bg, 6) and numpy", arguments: normalCases)
+    func standardNormalsMatchPython(_ reference: NormalCase) {
+        var generator = PCG64(seed: reference.seed)
+        #expect((0 ..< 6).map { _ in generator.nextStandardNormal() } == reference.normals)
+        // The next raw draw proves that Swift consumed exactly as many draws as Python.
+        #expect(generator.nextUInt64() == reference.nextRaw)
     }
 
     @Test func boundedIntegersMatchPython() {
