@@ -61,32 +61,48 @@ public enum PartitionedGEMV {
     /// Aᵀ·y.
     public static func multiplyTransposed(_ a: Matrix, _ y: [Double]) -> [Double] {
         precondition(y.count == a.rows, "multiplyTransposed: Aᵀ takes \(a.rows) entries, y has \(y.count)")
-        guard a.rows > 0, a.columns > 0 else { return [Double](repeating: 0, count: a.columns) }
+        return multiplyTransposed(a, Matrix(rows: y.count, columns: 1, columnMajor: y)).storage
+    }
+
+    /// Aᵀ·Y for a few columns Y in one pass: each block's partial product goes to a buffer of
+    /// its own and the buffers are added in block order.
+    public static func multiplyTransposed(_ a: Matrix, _ y: Matrix) -> Matrix {
+        precondition(y.rows == a.rows, "multiplyTransposed: Aᵀ takes \(a.rows) entries, Y has \(y.rows) rows")
+        let width = y.columns, outputSize = a.columns * width
+        guard a.rows > 0, a.columns > 0, width > 0 else { return Matrix.zeros(rows: a.columns, columns: width) }
         let blocks = blocks(rows: a.rows)
-        var partials = [Double](repeating: 0, count: blocks.count * a.columns)
+        var partials = [Double](repeating: 0, count: blocks.count * outputSize)
         a.withUnsafeBufferPointer { entries in
             y.withUnsafeBufferPointer { y in
                 partials.withUnsafeMutableBufferPointer { partials in
                     let output = UnsafeMutableSendablePointer(partials.baseAddress!)
                     let input = UnsafeSendablePointer(y.baseAddress!), matrix = UnsafeSendablePointer(entries.baseAddress!)
+                    let inputRows = a.rows
                     runBlocks(blocks.count) { block in
                         let rows = blocks[block]
-                        cblas_dgemv(CblasColMajor, CblasTrans, blasInt(rows.count), blasInt(a.columns), 1,
-                                    matrix.pointer + rows.lowerBound, blasInt(a.rows), input.pointer + rows.lowerBound, 1,
-                                    0, output.pointer + block * a.columns, 1)
+                        if width == 1 {
+                            cblas_dgemv(CblasColMajor, CblasTrans, blasInt(rows.count), blasInt(a.columns), 1,
+                                        matrix.pointer + rows.lowerBound, blasInt(a.rows), input.pointer + rows.lowerBound, 1,
+                                        0, output.pointer + block * outputSize, 1)
+                        } else {
+                            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, blasInt(a.columns), blasInt(width),
+                                        blasInt(rows.count), 1, matrix.pointer + rows.lowerBound, blasInt(a.rows),
+                                        input.pointer + rows.lowerBound, blasInt(inputRows), 0,
+                                        output.pointer + block * outputSize, blasInt(a.columns))
+                        }
                     }
                 }
             }
         }
-        var sum = [Double](repeating: 0, count: a.columns)
+        var sum = [Double](repeating: 0, count: outputSize)
         partials.withUnsafeBufferPointer { partials in
             sum.withUnsafeMutableBufferPointer { sum in
                 for block in blocks.indices {
-                    BLAS.axpy(1, UnsafeBufferPointer(rebasing: partials[(block * a.columns)..<((block + 1) * a.columns)]), sum)
+                    BLAS.axpy(1, UnsafeBufferPointer(rebasing: partials[(block * outputSize)..<((block + 1) * outputSize)]), sum)
                 }
             }
         }
-        return sum
+        return Matrix(rows: a.columns, columns: width, columnMajor: sum)
     }
 
     /// Blocks w, w + W, w + 2W, … go to worker w, so the assignment is fixed too.

@@ -36,6 +36,29 @@ public struct GaussianSensing: MeasurementOperator {
         Matrix(rows: rows, columns: columns, columnMajor: PartitionedGEMV.multiplyTransposed(sensing, y))
     }
 
+    /// Read as an (m·d1)×d2 matrix S, the sensing storage gives T = S·Q whose column j, read as
+    /// an m×d1 matrix T_j, holds row i = (A_iQ)[:, j]; then U_j = T_j·P holds Z_i[:, j] in row
+    /// i. Two passes: T, and Sᵀ·V for the gradient in Q, with V_j = U_j·Pᵀ.
+    public func sandwichedSquaredNorm(left: Matrix, right: Matrix) -> (value: Double, gradientLeft: Matrix, gradientRight: Matrix) {
+        let m = measurementCount
+        let stacked = Matrix(rows: m * rows, columns: columns, columnMajor: sensing.storage)
+        let t = PartitionedGEMV.multiply(stacked, right)
+        var value = 0.0
+        var gradientLeft = Matrix.zeros(rows: rows, columns: left.columns)
+        var v: [Double] = []
+        v.reserveCapacity(m * rows * right.columns)
+        for j in 0..<right.columns {
+            let tj = Matrix(rows: m, columns: rows, columnMajor: t.column(j))
+            let uj = BLAS.matmul(tj, left)
+            value += BLAS.dot(uj.storage, uj.storage)
+            BLAS.gemm(tj, uj, into: &gradientLeft, transposeA: true, alpha: 2, beta: 1)
+            v += BLAS.matmul(uj, left, transposeB: true).storage
+        }
+        let gradientRight = Matrix(rows: columns, columns: right.columns, columnMajor:
+            PartitionedGEMV.multiplyTransposed(stacked, Matrix(rows: m * rows, columns: right.columns, columnMajor: v)).storage.map { 2 * $0 })
+        return (value, gradientLeft, gradientRight)
+    }
+
     public func rescaling() -> Rescaling {
         let m = Double(measurementCount)
         // Σ_i A_iA_iᵀ = Σ_q B_qᵀB_q, where B_q (m×d1) is the block of sensing columns holding

@@ -19,6 +19,12 @@ public struct IdentityObservation: MeasurementOperator {
         Matrix(rows: rows, columns: columns, columnMajor: y)
     }
 
+    /// Σ_{p,q} ‖P[p, :]‖²·‖Q[q, :]‖² = ‖P‖²·‖Q‖².
+    public func sandwichedSquaredNorm(left: Matrix, right: Matrix) -> (value: Double, gradientLeft: Matrix, gradientRight: Matrix) {
+        let leftNorm = BLAS.dot(left.storage, left.storage), rightNorm = BLAS.dot(right.storage, right.storage)
+        return (leftNorm * rightNorm, left * (2 * rightNorm), right * (2 * leftNorm))
+    }
+
     /// Σ_{p,q} e_p e_qᵀ e_q e_pᵀ = d2·I, so D1² = d2·I/(m·d2) = I/(d1·d2), and likewise D2².
     public func rescaling() -> Rescaling {
         let scale = 1 / Double(measurementCount)

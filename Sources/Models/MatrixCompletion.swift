@@ -78,6 +78,20 @@ public struct MatrixCompletion: MeasurementOperator, StructuredAdjoint {
         return accumulated.transposed()
     }
 
+    /// ‖Pᵀe_p e_qᵀQ‖² = ‖P[p, :]‖²·‖Q[q, :]‖², so both gradients scale rows.
+    public func sandwichedSquaredNorm(left: Matrix, right: Matrix) -> (value: Double, gradientLeft: Matrix, gradientRight: Matrix) {
+        let leftRowNorms = rowwiseDot(left, left), rightRowNorms = rowwiseDot(right, right)
+        var value = 0.0
+        var leftWeights = [Double](repeating: 0, count: rows), rightWeights = [Double](repeating: 0, count: columns)
+        for i in 0..<measurementCount {
+            let (p, q) = (entryRows[i], entryColumns[i])
+            value += leftRowNorms[p] * rightRowNorms[q]
+            leftWeights[p] += 2 * rightRowNorms[q]
+            rightWeights[q] += 2 * leftRowNorms[p]
+        }
+        return (value, scalingRows(left, by: leftWeights), scalingRows(right, by: rightWeights))
+    }
+
     /// Diagonal: how often each row (column) is observed, so flatness is a weighted trace norm.
     public func rescaling() -> Rescaling {
         let m = Double(measurementCount)

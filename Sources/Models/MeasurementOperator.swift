@@ -32,6 +32,10 @@ public protocol MeasurementOperator: Sendable {
     /// Both products at once, (A*(y)·R, A*(y)ᵀ·L): what a gradient needs, in one pass over a
     /// dense operator instead of two. R and L may have any widths.
     func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix)
+    /// Σ_i ‖Pᵀ A_i Q‖²_F for P d1×a and Q d2×b, with its gradients in P and Q,
+    /// 2Σ_i A_i Q Z_iᵀ and 2Σ_i A_iᵀ P Z_i (Z_i = PᵀA_iQ): the Hessian trace of a middle layer
+    /// of a deep factorization (BRIEF §5), which no rescaling captures.
+    func sandwichedSquaredNorm(left: Matrix, right: Matrix) -> (value: Double, gradientLeft: Matrix, gradientRight: Matrix)
     /// The rescaling of BRIEF §3: D1² = (1/(m·d2)) Σ A_iA_iᵀ and D2² = (1/(m·d1)) Σ A_iᵀA_i.
     func rescaling() -> Rescaling
 }

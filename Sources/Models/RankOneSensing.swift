@@ -53,6 +53,15 @@ public struct RankOneSensing: MeasurementOperator, StructuredAdjoint {
         BLAS.matmul(rightVectors, scalingRows(BLAS.matmul(leftVectors, left), by: y), transposeA: true)
     }
 
+    /// Z_i = (Pᵀa_i)(Qᵀc_i)ᵀ has ‖Z_i‖² = ‖Pᵀa_i‖²·‖Qᵀc_i‖².
+    public func sandwichedSquaredNorm(left: Matrix, right: Matrix) -> (value: Double, gradientLeft: Matrix, gradientRight: Matrix) {
+        let projectedLeft = BLAS.matmul(leftVectors, left), projectedRight = BLAS.matmul(rightVectors, right)
+        let leftNorms = rowwiseDot(projectedLeft, projectedLeft), rightNorms = rowwiseDot(projectedRight, projectedRight)
+        let gradientLeft = BLAS.matmul(leftVectors, scalingRows(projectedLeft, by: rightNorms.map { 2 * $0 }), transposeA: true)
+        let gradientRight = BLAS.matmul(rightVectors, scalingRows(projectedRight, by: leftNorms.map { 2 * $0 }), transposeA: true)
+        return (BLAS.dot(leftNorms, rightNorms), gradientLeft, gradientRight)
+    }
+
     /// Σ A_iA_iᵀ = Σ ‖c_i‖² a_i a_iᵀ = Aᵀ diag(‖c‖²) A: one syrk on rows scaled by ‖c_i‖.
     public func rescaling() -> Rescaling {
         let m = Double(measurementCount)

@@ -25,6 +25,21 @@ struct SolveFlatCommand: ParsableCommand {
             the observations say they are noisy (δ = noise_std·√m, or --noise-level); with \
             injected outliers one of --l1-budget, --oracle-budget or --penalized is required.
 
+            Methods (BRIEF §6): flat and min-norm minimize str (min-norm with D1 = D2 = I) \
+            over the factorizations that fit. gd, sam and label-noise only descend the loss \
+            (1/2m)‖A(L·Rᵀ) − b‖² from a random start of size --init-scale (drawn from --seed) \
+            at step --step, to residual --tol, and are flat or not by implicit bias: gd from a \
+            small start tends to low rank, from a large one to a sharp interpolant; sam takes \
+            each gradient after an ascent step of radius --rho, label-noise fits labels noised \
+            by --sigma, both for the first half of --max-iters and as plain gd after, so that \
+            they end on an interpolant. All three interpolate b whatever the stream's noise or \
+            outliers. Their bias shows when the factors are wide (--rank min(d1, d2)); at the \
+            default width few interpolants exist besides the truth. Near a low-rank \
+            interpolant their last digits come slowly (the spare columns that must fit them are \
+            tiny): --tol 1e-3 takes thousands of steps, 1e-10 is out of reach. least-norm is the \
+            minimum-Frobenius-norm interpolant A⁺(b) by conjugate gradients, factored at full \
+            width by default: it fits but does not recover.
+
             Exit status: 0 when converged, 3 when --max-iters ran out first (the best iterate is \
             still written, marked converged = false, with a warning on stderr), 1 on errors.
 
@@ -33,11 +48,12 @@ struct SolveFlatCommand: ParsableCommand {
                 | sample-measurements --operator gaussian --oversampling 5 --seed 2 \\
                 | solve-flat > solved.frames
               solve-flat --method min-norm --rank 10 < completion.frames > solved.frames
+              solve-flat --method gd --init-scale 1e-3 --rank 20 < gaussian.frames > solved.frames
               solve-flat --oracle-budget < rpca.frames | frames ls
             """,
         version: Toolkit.version)
 
-    @Option(help: ArgumentHelp("flat (minimize str on the solution set) or min-norm (D1 = D2 = I).", valueName: "name"))
+    @Option(help: ArgumentHelp("flat (minimize str on the solution set), min-norm (D1 = D2 = I), convex (the weighted nuclear-norm relaxation, then its SVD), gd (gradient descent from a random start), sam (sharpness-aware), label-noise (gd on noised labels) or least-norm (A⁺(b)).", valueName: "name"))
     var method: SolverMethod = .flat
 
     @Option(help: ArgumentHelp("Factor width k (default: the largest r with r(d1+d2−r) ≤ m, at most min(d1, d2)).", valueName: "k"))
@@ -48,6 +64,9 @@ struct SolveFlatCommand: ParsableCommand {
 
     @Option(name: .customLong("rank-neg"), help: ArgumentHelp("Quadratic model: width of U2 (default as --rank).", valueName: "k2"))
     var negativeRank: Int?
+
+    @Option(help: ArgumentHelp("Factor X = W_N⋯W_1 with N layers (flat, min-norm, gd, sam, label-noise; the Hessian trace of every layer is minimized).", valueName: "N"))
+    var depth = 2
 
     @Option(help: ArgumentHelp("Relative feasibility and stationarity to reach.", valueName: "t"))
     var tol = 1e-10
@@ -70,7 +89,19 @@ struct SolveFlatCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Weight of the penalized form (default 1/√max(d1, d2)).", valueName: "λ"))
     var lambda: Double?
 
-    @Option(help: "Seed of the randomized spectral start.")
+    @Option(name: .customLong("init-scale"), help: ArgumentHelp("gd, sam, label-noise: size α of the random start relative to the truth: entries i.i.d. N(0, α²σ̂/√(d1·d2)), σ̂ = ‖A*(b)‖/c ≈ ‖M♮‖ with c·I ≈ A*A, so X₀ ≈ α²‖M♮‖ (default \(SolveOptions().initScale)).", valueName: "α"))
+    var initScale: Double?
+
+    @Option(help: ArgumentHelp("gd, sam, label-noise: step size (default half the inverse curvature of the loss at 0, which is ‖(1/m)A*(b)‖, or twice that for the quadratic model; a large --init-scale needs a smaller one).", valueName: "η"))
+    var step: Double?
+
+    @Option(help: ArgumentHelp("sam: ascent radius relative to √σ̂, the norm of the truth's leading balanced factor column (default \(SolveOptions().rho)).", valueName: "ρ"))
+    var rho: Double?
+
+    @Option(help: ArgumentHelp("label-noise: standard deviation of the label noise relative to the RMS of b (default \(SolveOptions().sigma)).", valueName: "σ"))
+    var sigma: Double?
+
+    @Option(help: "Seed of the randomized spectral start (flat, min-norm), or of the random start and the label noise (gd, sam, label-noise).")
     var seed: UInt64 = 0
 
     @Flag(name: [.short, .long], help: "No progress and no summary on stderr (warnings still appear).")
@@ -130,6 +161,8 @@ struct SolveFlatCommand: ParsableCommand {
         if let noiseLevel, !(noiseLevel >= 0) { throw ToolError("--noise-level must be ≥ 0") }
         options.noiseLevel = noiseLevel
         options.seed = seed
+        options.depth = depth
+        try setImplicitMethodOptions(&options)
         let outlierChoices = [l1Budget != nil, oracleBudget, penalized].filter { $0 }.count
         guard outlierChoices <= 1 else { throw ToolError("give at most one of --l1-budget, --oracle-budget and --penalized") }
         if lambda != nil, !penalized { throw ToolError("--lambda only applies with --penalized") }
@@ -143,6 +176,31 @@ struct SolveFlatCommand: ParsableCommand {
             options.outliers = .penalized(lambda: lambda)
         }
         return options
+    }
+
+    private func setImplicitMethodOptions(_ options: inout SolveOptions) throws {
+        let descending: Set<SolverMethod> = [.gradientDescent, .sharpnessAware, .labelNoise]
+        if initScale != nil || step != nil, !descending.contains(method) {
+            throw ToolError("--init-scale and --step only apply with --method gd, sam or label-noise")
+        }
+        if rho != nil, method != .sharpnessAware { throw ToolError("--rho only applies with --method sam") }
+        if sigma != nil, method != .labelNoise { throw ToolError("--sigma only applies with --method label-noise") }
+        if let initScale {
+            guard initScale > 0, initScale.isFinite else { throw ToolError("--init-scale must be > 0 (the origin is a saddle gd cannot leave)") }
+            options.initScale = initScale
+        }
+        if let step {
+            guard step > 0, step.isFinite else { throw ToolError("--step must be > 0") }
+            options.step = step
+        }
+        if let rho {
+            guard rho >= 0, rho.isFinite else { throw ToolError("--rho must be ≥ 0") }
+            options.rho = rho
+        }
+        if let sigma {
+            guard sigma >= 0, sigma.isFinite else { throw ToolError("--sigma must be ≥ 0") }
+            options.sigma = sigma
+        }
     }
 }
 

@@ -13,16 +13,22 @@ final class AugmentedLagrangianObjective: SmoothObjective {
     /// The residual at the last point whose gradient was computed: where the next line starts.
     private var cached: (point: [Double], residual: [Double])?
 
-    init(problem: RecoveryProblem, multiplier: [Double], penalty: Double) {
+    /// Built at the subproblem's start point. The fit's curvature along the factors is about
+    /// ρ·c·FᵀF with c·I ≈ A*A, the flatness's about 2·tr(D²)/d; with c = m·tr(D1²)/d1 their
+    /// ratio is μ = 2/(ρm).
+    let preconditioner: Preconditioner
+
+    init(problem: RecoveryProblem, multiplier: [Double], penalty: Double, start: [Double]) {
         self.problem = problem
         self.multiplier = multiplier
         self.penalty = penalty
+        preconditioner = problem.factorization.preconditioner(at: start, damping: 2 / (penalty * Double(problem.measurementCount)))
     }
 
     func valueAndGradient(_ point: [Double]) -> (value: Double, gradient: [Double]) {
         let residual = problem.residual(point)
         let (value, z) = fitTerm(residual: residual)
-        let flatness = problem.factorization.flatness(point, rescaling: problem.rescaling)
+        let flatness = problem.flatness(point)
         return (flatness.value + value, gradient(at: point, residual: residual, weights: z, flatness: flatness.gradient))
     }
 
@@ -43,6 +49,10 @@ final class AugmentedLagrangianObjective: SmoothObjective {
         BLAS.axpy(1, problem.pullback(point, weights), &gradient)
         cached = (point, residual)
         return gradient
+    }
+
+    func preconditioned(_ vector: [Double], at point: [Double]) -> [Double] {
+        preconditioner(vector)
     }
 
     func restriction(at point: [Double], value: Double, gradient: [Double], direction: [Double]) -> Line {
@@ -77,9 +87,9 @@ final class AugmentedLagrangianObjective: SmoothObjective {
                 (left: horizontallyJoined(left, leftStep), right: horizontallyJoined(rightStep, right)),
                 (left: leftStep, right: rightStep),
             ])
-            let flatness = problem.factorization.flatness(point, rescaling: problem.rescaling)
+            let flatness = problem.flatness(point)
             polynomial = (residual, terms[0], terms[1], flatness.value, BLAS.dot(flatness.gradient, direction),
-                          problem.factorization.flatness(direction, rescaling: problem.rescaling).value)
+                          problem.flatness(direction).value)
         }
 
         private func residual(at step: Double) -> [Double] {
@@ -104,7 +114,7 @@ final class AugmentedLagrangianObjective: SmoothObjective {
             guard polynomial != nil else { return fallback.gradient(at: step) }
             let moved = shifted(point, by: step, along: direction)
             let r = residual(at: step)
-            let flatness = objective.problem.factorization.flatness(moved, rescaling: objective.problem.rescaling)
+            let flatness = objective.problem.flatness(moved)
             return objective.gradient(at: moved, residual: r, weights: objective.fitTerm(residual: r).gradient,
                                       flatness: flatness.gradient)
         }

@@ -3,9 +3,12 @@ import Models
 /// `flat` and `min-norm`: the augmented Lagrangian from the spectral start, minimizing the
 /// problem's flatness (the operator's rescaling for flat, isotropic weights for min-norm).
 /// The final multiplier gives a certified lower bound on the operator's str, which for
-/// `flat` is the optimality gap.
+/// `flat` is the optimality gap: a stationary point that the bound does not certify (a
+/// saddle, in exact arithmetic impossible to leave by gradients) is not reported converged.
 public struct FlatMethod: RecoveryMethod {
     public var certify: Bool
+    /// The relative gap between objective and certified bound that counts as optimal.
+    static let certifiedGap = 1e-5
 
     public init(certify: Bool) {
         self.certify = certify
@@ -15,9 +18,13 @@ public struct FlatMethod: RecoveryMethod {
         let start = try problem.spectralStart(operatorRescaling: context.operatorRescaling, seed: context.seed)
         var (solution, multiplier) = AugmentedLagrangian(limits: context.limits, progress: context.progress)
             .solve(problem, from: start)
-        if certify {
-            solution.lowerBound = try DualBound(problem: problem, rescaling: context.operatorRescaling)
-                .bound(multiplier: multiplier).value
+        // The relaxation bounds str, the flatness of two factors; deeper ones have no such bound.
+        if certify, problem.factorization is any BilinearFactorization {
+            let bound = try DualBound(problem: problem, rescaling: context.operatorRescaling).bound(multiplier: multiplier).value
+            let objective = problem.flatness(solution.parameters, rescaling: context.operatorRescaling).value
+                + problem.dataFit.penalty(problem.residual(solution.parameters))
+            solution.lowerBound = bound
+            solution.converged = solution.converged && bound >= objective * (1 - max(Self.certifiedGap, 100 * context.limits.tolerance))
         }
         return solution
     }

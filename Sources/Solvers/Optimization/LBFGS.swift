@@ -43,15 +43,15 @@ struct LBFGS {
             if BLAS.nrm2(gradient) <= gradientTolerance {
                 return Result(point: x, value: value, gradient: gradient, iterations: iteration, reachedTolerance: true)
             }
-            var direction = twoLoopDirection(gradient, history)
+            var direction = twoLoopDirection(gradient, history) { objective.preconditioned($0, at: x) }
             var slope = BLAS.dot(direction, gradient)
             if !(slope < 0) {
                 // Rounding can spoil the curvature pairs; steepest descent restarts cleanly.
                 history.clear()
-                direction = gradient.map { -$0 }
-                slope = -BLAS.dot(gradient, gradient)
+                direction = objective.preconditioned(gradient, at: x).map { -$0 }
+                slope = BLAS.dot(direction, gradient)
             }
-            let initialStep = history.steps.isEmpty ? min(1, 1 / BLAS.nrm2(gradient)) : 1
+            let initialStep = history.steps.isEmpty ? min(1, 1 / BLAS.nrm2(direction)) : 1
             let line = objective.restriction(at: x, value: value, gradient: gradient, direction: direction)
             guard let accepted = lineSearch(line, value: value, slope: slope, initialStep: initialStep) else {
                 return Result(point: x, value: value, gradient: gradient, iterations: iteration,
@@ -78,15 +78,19 @@ struct LBFGS {
                       reachedTolerance: BLAS.nrm2(gradient) <= gradientTolerance)
     }
 
-    private func twoLoopDirection(_ gradient: [Double], _ history: History) -> [Double] {
+    /// −H·g with H the L-BFGS inverse Hessian built on γ·P, P the objective's preconditioner
+    /// and γ = sᵀy/(yᵀPy) from the latest pair (Nocedal & Wright, eq. 7.20 in P's metric).
+    private func twoLoopDirection(_ gradient: [Double], _ history: History,
+                                  preconditioned: ([Double]) -> [Double]) -> [Double] {
         var q = gradient
         var alphas = [Double](repeating: 0, count: history.steps.count)
         for i in history.steps.indices.reversed() {
             alphas[i] = history.inverseCurvatures[i] * BLAS.dot(history.steps[i], q)
             BLAS.axpy(-alphas[i], history.gradientChanges[i], &q)
         }
+        q = preconditioned(q)
         if let lastStep = history.steps.last, let lastChange = history.gradientChanges.last {
-            BLAS.scal(BLAS.dot(lastStep, lastChange) / BLAS.dot(lastChange, lastChange), &q)
+            BLAS.scal(BLAS.dot(lastStep, lastChange) / BLAS.dot(lastChange, preconditioned(lastChange)), &q)
         }
         for i in history.steps.indices {
             let beta = history.inverseCurvatures[i] * BLAS.dot(history.gradientChanges[i], q)

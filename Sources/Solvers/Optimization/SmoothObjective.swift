@@ -5,6 +5,9 @@ protocol SmoothObjective {
     func valueAndGradient(_ point: [Double]) -> (value: Double, gradient: [Double])
     /// φ(α) = f(point + α·direction), given f and ∇f at the point.
     func restriction(at point: [Double], value: Double, gradient: [Double], direction: [Double]) -> Line
+    /// An approximate inverse Hessian applied to a vector (symmetric positive definite): the
+    /// initial matrix of each L-BFGS step, in place of a multiple of the identity.
+    func preconditioned(_ vector: [Double], at point: [Double]) -> [Double]
 }
 
 protocol LineRestriction {

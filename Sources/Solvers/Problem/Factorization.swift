@@ -14,12 +14,20 @@ public protocol Factorization: Sendable {
 
     /// X = left·rightᵀ with left d1×k', right d2×k'.
     func factors(_ parameters: [Double]) -> (left: Matrix, right: Matrix)
-    /// The scaled Hessian trace of θ on the solution set, and its gradient in θ.
-    func flatness(_ parameters: [Double], rescaling: Rescaling) -> (value: Double, gradient: [Double])
+    /// The scaled Hessian trace of θ on the solution set, and its gradient in θ. Factorizations
+    /// of two factors need only the rescaling; deeper ones also ask the operator.
+    func flatness(_ parameters: [Double], rescaling: Rescaling, measurementOperator: CountedOperator) -> (value: Double, gradient: [Double])
     /// U (d1×·) and V (d2×·) such that the gradient of ⟨G, X(θ)⟩ follows from G·V and Gᵀ·U.
     func probes(_ parameters: [Double]) -> (left: Matrix, right: Matrix)
     /// ∇θ ⟨G, X(θ)⟩ from (G·V, Gᵀ·U) for the probes of `probes(_:)`.
     func pullback(_ parameters: [Double], products: (timesRight: Matrix, transposeTimesLeft: Matrix)) -> [Double]
+    /// The gradient scaled by an approximate inverse of the fit's curvature, which in θ grows
+    /// with the factors' own Gram matrices: G_L(RᵀR + μI)⁻¹ and G_R(LᵀL + μI)⁻¹, as in scaled
+    /// gradient descent (Tong, Ma & Chi 2021). Where the answer's singular values spread over
+    /// orders of magnitude this is what keeps quasi-Newton steps from crawling; μ stands for
+    /// the flatness term's own curvature.
+    /// (Held fixed over a subproblem, so that L-BFGS works in one metric throughout.)
+    func preconditioner(at parameters: [Double], damping: Double) -> Preconditioner
     /// θ whose X is Σ_j σ_j u_j v_jᵀ over the triples that fit, split evenly between the
     /// factors (the balanced factorization).
     func parameters(singularVectors left: Matrix, values: [Double], right: Matrix) -> [Double]
@@ -28,6 +36,19 @@ public protocol Factorization: Sendable {
 /// A factorization whose factors are linear in θ and whose flatness is a quadratic form in θ,
 /// so X(θ + αd) and str(θ + αd) are quadratics in α: line searches need no passes.
 public protocol BilinearFactorization: Factorization {}
+
+/// A symmetric positive definite map on θ-vectors.
+public typealias Preconditioner = ([Double]) -> [Double]
+
+/// G ↦ G·(FᵀF + μI)⁻¹ for G n×k and F ·×k, by a k×k Cholesky factor computed once.
+func rightDivision(byGramOf factor: Matrix, damping: Double) -> (Matrix) -> Matrix {
+    var gram = BLAS.matmul(factor, factor, transposeA: true)
+    for j in 0..<gram.rows { gram[j, j] += damping }
+    guard let cholesky = try? LAPACK.choleskyFactor(gram) else { return { $0 } }
+    return { gradient in
+        (try? LAPACK.choleskySolve(factor: cholesky, gradient.transposed()))?.transposed() ?? gradient
+    }
+}
 
 /// X = L·Rᵀ with independent L (d1×k) and R (d2×k): every model but the quadratic one.
 public struct GeneralFactorization: BilinearFactorization {
@@ -48,7 +69,7 @@ public struct GeneralFactorization: BilinearFactorization {
                 Matrix(rows: columns, columns: width, columnMajor: Array(parameters[split...])))
     }
 
-    public func flatness(_ parameters: [Double], rescaling: Rescaling) -> (value: Double, gradient: [Double]) {
+    public func flatness(_ parameters: [Double], rescaling: Rescaling, measurementOperator: CountedOperator) -> (value: Double, gradient: [Double]) {
         let (left, right) = factors(parameters)
         let scaledLeft = rescaling.left.times(left), scaledRight = rescaling.right.times(right)
         let value = BLAS.dot(scaledLeft.storage, left.storage) + BLAS.dot(scaledRight.storage, right.storage)
@@ -61,6 +82,15 @@ public struct GeneralFactorization: BilinearFactorization {
 
     public func pullback(_ parameters: [Double], products: (timesRight: Matrix, transposeTimesLeft: Matrix)) -> [Double] {
         products.timesRight.storage + products.transposeTimesLeft.storage
+    }
+
+    public func preconditioner(at parameters: [Double], damping: Double) -> Preconditioner {
+        let (left, right) = factors(parameters)
+        let leftSide = rightDivision(byGramOf: right, damping: damping), rightSide = rightDivision(byGramOf: left, damping: damping)
+        return { gradient in
+            let (leftGradient, rightGradient) = factors(gradient)
+            return leftSide(leftGradient).storage + rightSide(rightGradient).storage
+        }
     }
 
     public func parameters(singularVectors left: Matrix, values: [Double], right: Matrix) -> [Double] {
@@ -106,7 +136,7 @@ public struct SignedSymmetricFactorization: BilinearFactorization {
     }
 
     /// ‖D1U‖² + ‖D2U‖²: the sign of a column never changes its norm.
-    public func flatness(_ parameters: [Double], rescaling: Rescaling) -> (value: Double, gradient: [Double]) {
+    public func flatness(_ parameters: [Double], rescaling: Rescaling, measurementOperator: CountedOperator) -> (value: Double, gradient: [Double]) {
         let u = Matrix(rows: size, columns: width, columnMajor: parameters)
         let combined = rescaling.left.times(u) + rescaling.right.times(u)
         return (BLAS.dot(combined.storage, parameters), combined.storage.map { 2 * $0 })
@@ -119,6 +149,11 @@ public struct SignedSymmetricFactorization: BilinearFactorization {
     /// d/dU ⟨G, U S Uᵀ⟩ = G·U S + Gᵀ·U S, and the probes already carry one S.
     public func pullback(_ parameters: [Double], products: (timesRight: Matrix, transposeTimesLeft: Matrix)) -> [Double] {
         (products.timesRight + signed(products.transposeTimesLeft)).storage
+    }
+
+    public func preconditioner(at parameters: [Double], damping: Double) -> Preconditioner {
+        let divide = rightDivision(byGramOf: Matrix(rows: size, columns: width, columnMajor: parameters), damping: damping)
+        return { gradient in divide(Matrix(rows: size, columns: width, columnMajor: gradient)).storage }
     }
 
     /// For a symmetric X the singular triples are eigenpairs with u = ±v; the sign says which

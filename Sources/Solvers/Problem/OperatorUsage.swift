@@ -10,11 +10,11 @@ public final class OperatorUsage: @unchecked Sendable {
 
     public init() {}
 
-    func measure<Result>(_ body: () -> Result) -> Result {
+    func measure<Result>(passes count: Int = 1, _ body: () -> Result) -> Result {
         let start = DispatchTime.now().uptimeNanoseconds
         let result = body()
         seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        passes += 1
+        passes += count
         return result
     }
 }
@@ -42,6 +42,10 @@ public struct CountedOperator: Sendable {
     }
     public func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix {
         usage.measure { base.adjointTransposeTimes(y, left: left) }
+    }
+    /// Two passes: one forward, one adjoint.
+    public func sandwichedSquaredNorm(left: Matrix, right: Matrix) -> (value: Double, gradientLeft: Matrix, gradientRight: Matrix) {
+        usage.measure(passes: 2) { base.sandwichedSquaredNorm(left: left, right: right) }
     }
     public func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix) {
         usage.measure { base.adjointProducts(y, left: left, right: right) }

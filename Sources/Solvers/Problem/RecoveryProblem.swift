@@ -49,8 +49,14 @@ public struct RecoveryProblem: Sendable {
         return (BLAS.dot(r, r) / (2 * m), gradient, r)
     }
 
-    /// str of θ under the operator's rescaling, whatever weights the problem minimizes.
-    public func scaledTrace(_ parameters: [Double], operatorRescaling: Rescaling) -> Double {
-        factorization.flatness(parameters, rescaling: operatorRescaling).value
+    /// The flatness the problem minimizes, and its gradient.
+    public func flatness(_ parameters: [Double]) -> (value: Double, gradient: [Double]) {
+        flatness(parameters, rescaling: rescaling)
+    }
+
+    /// The flatness under other weights: the operator's own, to report str whatever the method
+    /// minimized.
+    public func flatness(_ parameters: [Double], rescaling other: Rescaling) -> (value: Double, gradient: [Double]) {
+        factorization.flatness(parameters, rescaling: other, measurementOperator: measurementOperator)
     }
 }

@@ -4,11 +4,27 @@ public enum SolverMethod: String, CaseIterable, Sendable {
     case flat
     /// The same with D1 = D2 = I: the minimum-norm factorization.
     case minimumNorm = "min-norm"
+    /// The weighted nuclear-norm relaxation (BRIEF §4), factored by its SVD.
+    case convex
+    /// Plain gradient descent on the loss from a random start (implicit: small start, low
+    /// nuclear norm; large start, a sharp interpolant).
+    case gradientDescent = "gd"
+    /// Sharpness-aware minimization, then gradient descent to an interpolant.
+    case sharpnessAware = "sam"
+    /// Gradient descent on freshly noised labels, then without noise to an interpolant.
+    case labelNoise = "label-noise"
+    /// The minimum-Frobenius-norm interpolant A⁺(b): fits, does not recover.
+    case leastNorm = "least-norm"
 
-    var implementation: any RecoveryMethod {
+    func implementation(options: SolveOptions) -> any RecoveryMethod {
         switch self {
         case .flat: return FlatMethod(certify: true)
         case .minimumNorm: return FlatMethod(certify: false)
+        case .convex: return ConvexMethod()
+        case .gradientDescent: return GradientDescentMethod(initScale: options.initScale, step: options.step)
+        case .sharpnessAware: return SharpnessAwareMethod(initScale: options.initScale, step: options.step, rho: options.rho)
+        case .labelNoise: return LabelNoiseMethod(initScale: options.initScale, step: options.step, sigma: options.sigma)
+        case .leastNorm: return LeastNormMethod()
         }
     }
 }
@@ -37,7 +53,20 @@ public struct SolveOptions: Sendable {
     /// the stream says it is noiseless).
     public var noiseLevel: Double?
     public var outliers: OutlierHandling?
+    /// N of X = W_N⋯W_1; 2 is the usual L·Rᵀ.
+    public var depth = 2
     public var seed: UInt64 = 0
+    /// gd, sam, label-noise: α, the random start's size relative to ‖M♮‖_op (entries
+    /// N(0, α²·σ̂/√(d1·d2)), σ̂ ≈ ‖M♮‖_op). Small, so gd shows its bias toward low rank.
+    public var initScale = 1e-3
+    /// gd, sam, label-noise: the step η; nil means half the inverse curvature of the loss at
+    /// the origin (σ₁((1/m)A*(b)) for L·Rᵀ, twice that for U1U1ᵀ − U2U2ᵀ).
+    public var step: Double?
+    /// sam: the ascent radius relative to √σ̂, the norm of the truth's leading balanced factor
+    /// column.
+    public var rho = 0.05
+    /// label-noise: the label noise's standard deviation relative to the RMS of b.
+    public var sigma = 0.5
 
     public init() {}
 }

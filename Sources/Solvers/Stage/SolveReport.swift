@@ -17,7 +17,7 @@ struct SolveReport {
     }
 
     var scaledTrace: Double {
-        problem.scaledTrace(solution.parameters, operatorRescaling: operatorRescaling)
+        problem.flatness(solution.parameters, rescaling: operatorRescaling).value
     }
 
     /// str plus the fit's penalty (the penalized form): what `lower_bound` bounds.

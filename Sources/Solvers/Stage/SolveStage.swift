@@ -47,7 +47,7 @@ public final class SolveStage {
                                       factorization: factorization, usage: usage)
         let context = MethodContext(operatorRescaling: operatorRescaling, limits: options.limits, seed: options.seed,
                                     progress: progress)
-        let solution = try options.method.implementation.solve(problem, context: context)
+        let solution = try options.method.implementation(options: options).solve(problem, context: context)
         let seconds = (ContinuousClock.now - clock) / .seconds(1)
         let report = SolveReport(problem: problem, solution: solution, operatorRescaling: operatorRescaling,
                                  seconds: seconds, method: options.method.rawValue)
@@ -85,8 +85,17 @@ public final class SolveStage {
     func factorization(for measurements: MeasurementSet) throws -> any Factorization {
         let op = measurements.measurementOperator
         let m = op.measurementCount
+        if options.depth > 2 {
+            guard [.flat, .minimumNorm, .gradientDescent, .sharpnessAware, .labelNoise].contains(options.method) else {
+                throw ModelError("--depth applies to flat, min-norm, gd, sam and label-noise, not \(options.method.rawValue)")
+            }
+            guard op.familyName != "quadratic" else {
+                throw ModelError("--depth needs X = W_N⋯W_1; the quadratic model's X = U1U1ᵀ − U2U2ᵀ has no deep form here")
+            }
+        }
         if op.familyName == "quadratic" {
-            let bound = Self.identifiableSymmetricRank(size: op.rows, measurements: m)
+            // A⁺(b) has full rank in general: least-norm needs every column to fit it.
+            let bound = options.method == .leastNorm ? op.rows : Self.identifiableSymmetricRank(size: op.rows, measurements: m)
             let positive = options.positiveWidth ?? options.width ?? bound
             let negative = options.negativeWidth ?? options.width ?? bound
             guard positive >= 0, negative >= 0, positive + negative >= 1 else {
@@ -94,8 +103,11 @@ public final class SolveStage {
             }
             return SignedSymmetricFactorization(size: op.rows, positiveWidth: positive, negativeWidth: negative)
         }
-        let width = options.width ?? Self.identifiableRank(rows: op.rows, columns: op.columns, measurements: m)
+        let width = options.width ?? (options.method == .leastNorm ? min(op.rows, op.columns)
+            : Self.identifiableRank(rows: op.rows, columns: op.columns, measurements: m))
         guard width >= 1 else { throw ModelError("--rank must be at least 1") }
+        guard options.depth >= 2 else { throw ModelError("--depth must be at least 2") }
+        if options.depth > 2 { return DeepFactorization(rows: op.rows, columns: op.columns, width: width, depth: options.depth) }
         return GeneralFactorization(rows: op.rows, columns: op.columns, width: width)
     }
 

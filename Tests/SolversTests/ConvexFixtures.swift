@@ -1,0 +1,124 @@
+import LinearAlgebra
+import Models
+import RandomNumbers
+@testable import Solvers
+
+/// Small instances drawn straight from PCG64 for the convex method's tests, with everything a
+/// test needs to judge an answer without the solver's help.
+struct ConvexInstance {
+    let truth: Matrix
+    let measurements: MeasurementSet
+    let dataFit: DataFit
+    let factorization: any Factorization
+
+    var measurementOperator: any MeasurementOperator { measurements.measurementOperator }
+    var rescaling: Rescaling { measurementOperator.rescaling() }
+
+    /// A fresh problem, so each method's passes are counted apart.
+    var problem: RecoveryProblem {
+        RecoveryProblem(measurements: measurements, dataFit: dataFit, rescaling: rescaling, factorization: factorization)
+    }
+
+    func context(tolerance: Double = 1e-10, maxIterations: Int = 20_000) -> MethodContext {
+        MethodContext(operatorRescaling: rescaling, limits: SolverLimits(tolerance: tolerance, maxIterations: maxIterations),
+                      seed: 5, progress: nil)
+    }
+
+    func solve(with method: any RecoveryMethod, maxIterations: Int = 20_000) throws -> (solution: FactoredSolution, estimate: Matrix) {
+        let solution = try method.solve(problem, context: context(maxIterations: maxIterations))
+        let (left, right) = factorization.factors(solution.parameters)
+        return (solution, BLAS.matmul(left, right, transposeB: true))
+    }
+
+    /// A(X) − b.
+    func residual(_ x: Matrix) -> [Double] {
+        zip(measurementOperator.apply(x), measurements.observations).map { $0 - $1 }
+    }
+
+    /// 2‖D1XD2‖_* + h(A(X) − b) with D = (D²)^{1/2} formed densely and the nuclear norm from
+    /// singular values alone: the relaxation's value, apart from anything the solver does.
+    func objective(_ x: Matrix) throws -> Double {
+        let d1 = try LAPACK.symmetricPower(rescaling.left.matrix, exponent: 0.5)
+        let d2 = try LAPACK.symmetricPower(rescaling.right.matrix, exponent: 0.5)
+        return 2 * (try LAPACK.nuclearNorm(BLAS.matmul(BLAS.matmul(d1, x), d2))) + dataFit.penalty(residual(x))
+    }
+
+    static func relativeDifference(_ a: Matrix, _ b: Matrix) -> Double {
+        (a - b).frobeniusNorm / b.frobeniusNorm
+    }
+
+    private static func gaussianMatrix(rows: Int, columns: Int, generator: inout PCG64) -> Matrix {
+        var values = [Double](repeating: 0, count: rows * columns)
+        generator.fillStandardNormal(&values)
+        return Matrix(rows: rows, columns: columns, columnMajor: values)
+    }
+
+    private static func lowRank(size: Int, rank: Int, generator: inout PCG64) -> Matrix {
+        BLAS.matmul(gaussianMatrix(rows: size, columns: rank, generator: &generator),
+                    gaussianMatrix(rows: size, columns: rank, generator: &generator), transposeB: true)
+    }
+
+    /// A_i with i.i.d. N(0, 1) entries, exact fit, factors as wide as solve-flat makes them.
+    static func gaussianSensing(size: Int, rank: Int, measurements m: Int, seed: UInt64) throws -> ConvexInstance {
+        var generator = PCG64(seed: seed)
+        let truth = lowRank(size: size, rank: rank, generator: &generator)
+        let sensing = GaussianSensing(sensing: gaussianMatrix(rows: m, columns: size * size, generator: &generator),
+                                      rows: size, columns: size)
+        let width = SolveStage.identifiableRank(rows: size, columns: size, measurements: m)
+        return ConvexInstance(truth: truth,
+                              measurements: try MeasurementSet(measurementOperator: sensing, observations: sensing.apply(truth)),
+                              dataFit: .exact, factorization: GeneralFactorization(rows: size, columns: size, width: width))
+    }
+
+    /// Robust PCA in the penalized form: the whole matrix observed, `outliers` entries moved by
+    /// N(0, 10²), and λ‖A(X) − b‖₁ with the weight solve-flat's --penalized uses.
+    static func penalizedRobustPCA(size: Int, rank: Int, outliers: Int, seed: UInt64) throws -> ConvexInstance {
+        var generator = PCG64(seed: seed)
+        let truth = lowRank(size: size, rank: rank, generator: &generator)
+        var observations = truth.storage
+        for index in generator.sampleWithoutReplacement(count: outliers, from: size * size) {
+            observations[index] += 10 * generator.nextStandardNormal()
+        }
+        let identity = IdentityObservation(rows: size, columns: size)
+        let weight = 2 * identity.rescaling().isotropicScale / Double(size).squareRoot()
+        return ConvexInstance(truth: truth,
+                              measurements: try MeasurementSet(measurementOperator: identity, observations: observations),
+                              dataFit: .l1Penalty(weight: weight),
+                              factorization: GeneralFactorization(rows: size, columns: size, width: rank + 2))
+    }
+
+    /// Completion of a uniformly drawn set of entries with N(0, noise²) errors, fitted by the
+    /// ℓ2 ball whose radius is the noise's actual norm.
+    static func noisyCompletion(size: Int, rank: Int, entries m: Int, noise: Double, seed: UInt64) throws -> ConvexInstance {
+        var generator = PCG64(seed: seed)
+        let truth = lowRank(size: size, rank: rank, generator: &generator)
+        let positions = generator.sampleWithoutReplacement(count: m, from: size * size)
+        let completion = try MatrixCompletion(rows: size, columns: size, entryRows: positions.map { $0 % size },
+                                              entryColumns: positions.map { $0 / size })
+        var errors = [Double](repeating: 0, count: m)
+        generator.fillStandardNormal(&errors)
+        BLAS.scal(noise, &errors)
+        var observations = completion.apply(truth)
+        BLAS.axpy(1, errors, &observations)
+        return ConvexInstance(truth: truth,
+                              measurements: try MeasurementSet(measurementOperator: completion, observations: observations),
+                              dataFit: .euclideanBall(radius: BLAS.nrm2(errors)),
+                              factorization: GeneralFactorization(rows: size, columns: size, width: rank + 3))
+    }
+
+    /// Quadratic sensing x_iᵀMx_i of M = U1U1ᵀ − U2U2ᵀ (a quadratic network with output
+    /// weights of both signs), with the signed symmetric factorization one column wider on each side.
+    static func quadraticNetwork(size: Int, positiveRank: Int, negativeRank: Int, measurements m: Int,
+                                 seed: UInt64) throws -> ConvexInstance {
+        var generator = PCG64(seed: seed)
+        let positive = gaussianMatrix(rows: size, columns: positiveRank, generator: &generator)
+        let negative = gaussianMatrix(rows: size, columns: negativeRank, generator: &generator)
+        let truth = BLAS.matmul(positive, positive, transposeB: true) - BLAS.matmul(negative, negative, transposeB: true)
+        let sensing = RankOneSensing.quadratic(features: gaussianMatrix(rows: m, columns: size, generator: &generator))
+        return ConvexInstance(truth: truth,
+                              measurements: try MeasurementSet(measurementOperator: sensing, observations: sensing.apply(truth)),
+                              dataFit: .exact,
+                              factorization: SignedSymmetricFactorization(size: size, positiveWidth: positiveRank + 1,
+                                                                          negativeWidth: negativeRank + 1))
+    }
+}

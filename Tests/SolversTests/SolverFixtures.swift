@@ -1,0 +1,89 @@
+import Frames
+import Instances
+import LinearAlgebra
+import Models
+@testable import Solvers
+
+/// An instance as the tools make it: a frame stream in memory, built by the same library
+/// code as generate-ground-truth | sample-measurements [| corrupt-sparse].
+struct StreamInstance {
+    let frames: [Frame]
+
+    init(truth: GroundTruthSpecification, measurements: MeasurementSpecification,
+         corruption: SparseCorruptionSpecification? = nil) throws {
+        let generated = try generateGroundTruth(truth)
+        let sink = MemorySink()
+        let writer = FrameWriter(sink: sink)
+        for frame in generated.frames(provenance: .null) { try writer.write(frame) }
+        _ = try writeMeasurements(truth: generated.truth, rank: truth.totalRank, specification: measurements,
+                                  provenance: .null, to: writer)
+        try writer.flush()
+        var frames = try Self.decode(sink.bytes)
+        if let corruption {
+            let stage = try SparseCorruptionStage(specification: corruption, provenance: .null)
+            var corrupted: [Frame] = []
+            for frame in frames {
+                if stage.consumes(frame.header) { corrupted += try stage.handle(frame) } else { corrupted.append(frame) }
+            }
+            frames = corrupted + (try stage.finish())
+        }
+        self.frames = frames
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> [Frame] {
+        let reader = FrameReader(source: MemorySource(bytes))
+        var frames: [Frame] = []
+        while try reader.next() != nil { frames.append(try reader.read().columnMajor()) }
+        return frames
+    }
+
+    func matrix(_ name: String) throws -> Matrix {
+        guard let frame = frames.first(where: { $0.header.name == name }) else { throw ModelError("no frame \(name)") }
+        return try Matrix(frame: frame)
+    }
+
+    var measurements: MeasurementSet {
+        get throws { try MeasurementSet(frames: Dictionary(frames.map { ($0.header.name, $0) }, uniquingKeysWith: { $1 })) }
+    }
+
+    /// What solve-flat appends, by name, after seeing only the frames it asks for.
+    func solve(_ options: SolveOptions, dropping excluded: Set<String> = []) throws -> Solved {
+        let stage = SolveStage(options: options, provenance: .null)
+        for frame in frames where !excluded.contains(frame.header.name) && stage.wants(frame.header) {
+            stage.keep(frame)
+        }
+        let sink = MemorySink()
+        let writer = FrameWriter(sink: sink)
+        try stage.finish(writingTo: writer)
+        try writer.flush()
+        return Solved(frames: Dictionary(try Self.decode(sink.bytes).map { ($0.header.name, $0) }, uniquingKeysWith: { $1 }),
+                      converged: stage.converged)
+    }
+}
+
+struct Solved {
+    let frames: [String: Frame]
+    let converged: Bool
+
+    var estimate: Matrix { get throws { try Matrix(frame: frames[FrameName.estimate]!) } }
+    var left: Matrix { get throws { try Matrix(frame: frames[FrameName.estimateLeft]!) } }
+    var right: Matrix { get throws { try Matrix(frame: frames[FrameName.estimateRight]!) } }
+
+    func attribute(_ key: String) -> Double? {
+        frames[FrameName.estimate]?.header.attributes[key]?.doubleValue
+    }
+}
+
+func relativeDistance(_ a: Matrix, _ b: Matrix) -> Double {
+    (a - b).frobeniusNorm / b.frobeniusNorm
+}
+
+func options(_ method: SolverMethod = .flat, width: Int? = nil, tolerance: Double = 1e-10,
+             outliers: OutlierHandling? = nil) -> SolveOptions {
+    var options = SolveOptions()
+    options.method = method
+    options.width = width
+    options.limits.tolerance = tolerance
+    options.outliers = outliers
+    return options
+}
