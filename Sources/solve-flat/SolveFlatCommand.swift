@@ -26,7 +26,12 @@ struct SolveFlatCommand: ParsableCommand {
             injected outliers one of --l1-budget, --oracle-budget or --penalized is required.
 
             Methods (BRIEF §6): flat and min-norm minimize str (min-norm with D1 = D2 = I) \
-            over the factorizations that fit. gd, sam and label-noise only descend the loss \
+            over the factorizations that fit, by an augmented Lagrangian on the factors. \
+            convex solves the weighted nuclear-norm relaxation min 2‖D1XD2‖_* (plus the fit) \
+            with the fit kept exactly and factors its answer by Theorem 3.2; it holds X densely. \
+            flat and convex report lower_bound, a duality certificate. With --penalized prefer \
+            convex: on that nonsmooth objective the factored methods can stall at full width. \
+            --depth N factors X = W_N⋯W_1 and minimizes the Hessian trace of every layer. gd, sam and label-noise only descend the loss \
             (1/2m)‖A(L·Rᵀ) − b‖² from a random start of size --init-scale (drawn from --seed) \
             at step --step, to residual --tol, and are flat or not by implicit bias: gd from a \
             small start tends to low rank, from a large one to a sharp interpolant; sam takes \
@@ -40,8 +45,9 @@ struct SolveFlatCommand: ParsableCommand {
             minimum-Frobenius-norm interpolant A⁺(b) by conjugate gradients, factored at full \
             width by default: it fits but does not recover.
 
-            Exit status: 0 when converged, 3 when --max-iters ran out first (the best iterate is \
-            still written, marked converged = false, with a warning on stderr), 1 on errors.
+            Exit status: 0 when converged, 3 when not (--max-iters ran out first, or flat's \
+            certificate does not confirm optimality; the best iterate is still written, marked \
+            converged = false, with a warning on stderr), 1 on errors.
 
             Examples:
               generate-ground-truth --d1 20 --rank 2 --seed 1 \\
@@ -139,7 +145,7 @@ struct SolveFlatCommand: ParsableCommand {
         try stream.finish()
         if !quiet, let summary = stage.summary { StandardStreams.error("solve-flat: \(summary)") }
         if !stage.converged {
-            StandardStreams.error("solve-flat: warning: not converged within --max-iters \(maxIterations); the best iterate was written with converged = false")
+            StandardStreams.error("solve-flat: warning: not converged (to --tol \(tol) within --max-iters \(maxIterations), or not certified optimal); the best iterate was written with converged = false")
         }
         return stage.converged
     }

@@ -16,6 +16,10 @@ public enum SolverMethod: String, CaseIterable, Sendable {
     /// The minimum-Frobenius-norm interpolant A⁺(b): fits, does not recover.
     case leastNorm = "least-norm"
 
+    /// Whether the method takes the fit from the stream and the options (noise ball, outlier
+    /// budget or penalty); the others interpolate b.
+    var choosesItsFit: Bool { [.flat, .minimumNorm, .convex].contains(self) }
+
     func implementation(options: SolveOptions) -> any RecoveryMethod {
         switch self {
         case .flat: return FlatMethod(certify: true)

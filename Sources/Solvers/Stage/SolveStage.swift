@@ -57,6 +57,14 @@ public final class SolveStage {
     }
 
     func dataFit(for measurements: MeasurementSet, rescaling: Rescaling) throws -> DataFit {
+        if !options.method.choosesItsFit {
+            // Descent and the pseudo-inverse interpolate b, noisy or corrupted: what they
+            // fit is what they are studied for.
+            guard options.noiseLevel == nil, options.outliers == nil else {
+                throw ModelError("\(options.method.rawValue) interpolates b; --noise-level and the outlier options apply to flat, min-norm and convex")
+            }
+            return .exact
+        }
         let attributes = frames[FrameName.observations]?.header.attributes ?? [:]
         let outlierCount = attributes[OutlierAttributeKey.outliers]?.integerValue ?? 0
         if let handling = options.outliers {
