@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Speed and accuracy of solve-flat on dense Gaussian sensing next to two Python peers, and the
+# bandwidth of its passes over the operator next to OpenBLAS dgemv on the same matrix.
+#
+#   instance: generate-ground-truth --d1 D --rank R --seed 1
+#             | sample-measurements --operator gaussian --m M --seed 2      (made once; the
+#             operator is M × D × D float64, 30 MB at the defaults)
+#   ours:  solve-flat --quiet < instance > out   (the default method, flat, then --method convex),
+#          REPEATS runs each, wall time end to end (reading the stream and writing the answer)
+#   peers: Pipelines/bench/peers/weighted_nuclear_cvxpy.py  CVXPY + SCS, eps 1e-9, on the convex
+#            program min ‖D1XD2‖_* s.t. A(X) = b
+#          Pipelines/bench/peers/flat_penalty_lbfgs.py  scipy L-BFGS-B on f + λ·str with λ → 0,
+#            stopping at relative error 1e-9 (checked against the truth: an oracle in its favour)
+#          each run once, or REPEATS times when one run takes under 30 s; their time is their
+#          solve alone (stream reading, Python start-up and D1, D2 left out, which favours them)
+# Prints medians: a table of wall and solve seconds, relative error ‖X̂−M♮‖_F/‖M♮‖_F (computed
+# here with numpy from each answer), residual ‖A(X̂)−b‖/‖b‖ and scaled trace 2‖D1X̂D2‖_*; the
+# time ratios cvxpy-scs / ours --method convex (target ≥ 100) and scipy-lbfgs / ours flat
+# (target ≥ 5), each peer's solve time over our end-to-end wall time; whether our accuracy is
+# equal or better; and ours' bandwidth per pass over A — bytes of A (M·D·D·8) × passes /
+# operator_seconds, from the estimate's attributes — next to numpy's A @ x and Aᵀ @ y on the
+# same matrix in the same run (OpenBLAS dgemv, 1 thread and all threads, median of 200 calls;
+# the better of the two is the reference), with the ratio (target ≥ 0.70).
+#
+# Usage: Pipelines/bench/solver-speed.sh [D=50] [R=3] [M=1500] [REPEATS=3]
+# Env:   FLATMIN_BIN (default: .build/release, built if missing), BENCH_DIR (scratch, default
+#        /tmp), PEER_TIME_LIMIT (seconds per peer run, default 600),
+#        CVXPY_ARGS, LBFGS_ARGS (extra peer options, e.g. LBFGS_ARGS='--factor 1000')
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+d=${1:-50}; r=${2:-3}; m=${3:-1500}; repeats=${4:-3}
+bin=${FLATMIN_BIN:-$here/.build/release}
+peers=$here/Pipelines/bench/peers
+limit=${PEER_TIME_LIMIT:-600}
+for tool in generate-ground-truth sample-measurements frames solve-flat; do
+  [ -x "$bin/$tool" ] || { (cd "$here" && swift build -c release >&2); break; }
+done
+[ -x "$bin/solve-flat" ] || { echo "solver-speed.sh: no solve-flat in $bin (build it or set FLATMIN_BIN)" >&2; exit 1; }
+"$here/Pipelines/ensure-dependencies.sh"
+scratch=$(mktemp -d "${BENCH_DIR:-/tmp}/solver-bench.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+"$bin/generate-ground-truth" --d1 "$d" --rank "$r" --seed 1 \
+  | "$bin/sample-measurements" --operator gaussian --m "$m" --seed 2 > "$scratch/instance.frames"
+
+seconds() { local t0 t1; t0=$(date +%s%N); "$@"; t1=$(date +%s%N); awk -v d=$((t1 - t0)) 'BEGIN {printf "%.4f", d/1e9}'; }
+solve() { "$bin/solve-flat" --quiet --method "$1" < "$scratch/instance.frames" > "$scratch/out.frames"; }
+
+# Ours: REPEATS runs per method, alternating; keep each run's estimate frames (small), not the
+# forwarded operator.
+for i in $(seq "$repeats"); do
+  for method in flat convex; do
+    seconds solve "$method" >> "$scratch/times-$method"; echo >> "$scratch/times-$method"
+    "$bin/frames" pick estimate estimate_left estimate_right < "$scratch/out.frames" > "$scratch/ours-$method-$i.frames"
+    rm -f "$scratch/out.frames"
+  done
+done
+
+# OpenBLAS dgemv on the same matrix, through numpy: 1 thread, then OpenBLAS's default (all cores).
+cat > "$scratch/dgemv.py" <<'PY'
+import json, sys, time
+import numpy as np
+import peerlib
+A = peerlib.read_instance(sys.argv[1]).A          # m × (d1·d2), column-major: the solver's layout
+rng = np.random.default_rng(0)
+x, y = rng.standard_normal(A.shape[1]), rng.standard_normal(A.shape[0])
+def median_seconds(call, count=200):
+    for _ in range(10):
+        call()
+    times = []
+    for _ in range(count):
+        start = time.perf_counter(); call(); times.append(time.perf_counter() - start)
+    return float(np.median(times))
+print(json.dumps({"forward": median_seconds(lambda: A @ x), "adjoint": median_seconds(lambda: A.T @ y),
+                  "bytes": A.nbytes}))
+PY
+OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 PYTHONPATH="$peers" \
+  python3 "$scratch/dgemv.py" "$scratch/instance.frames" > "$scratch/dgemv-1.json"
+env -u OPENBLAS_NUM_THREADS -u OMP_NUM_THREADS PYTHONPATH="$peers" \
+  python3 "$scratch/dgemv.py" "$scratch/instance.frames" > "$scratch/dgemv-all.json"
+
+# Peers: once, or REPEATS times when a run takes under 30 s. A failed run is recorded, not fatal.
+run_peer() {  # NAME SCRIPT EXTRA: one run, its JSON line appended to NAME.jsonl
+  python3 "$peers/$2" "$scratch/instance.frames" --time-limit "$limit" $3 \
+    >> "$scratch/$1.jsonl" 2>> "$scratch/$1.err" || echo "{\"peer\": \"$1\", \"failed\": true}" >> "$scratch/$1.jsonl"
+}
+peer() {
+  local i t
+  for i in $(seq "$repeats"); do
+    t=$(seconds run_peer "$@")
+    awk -v t="$t" 'BEGIN {exit !(t >= 30)}' && break
+  done
+  if [ -s "$scratch/$1.err" ]; then sed "s/^/$1: /" "$scratch/$1.err" >&2; fi
+}
+peer cvxpy-scs weighted_nuclear_cvxpy.py "${CVXPY_ARGS:-}"
+peer scipy-lbfgs flat_penalty_lbfgs.py "${LBFGS_ARGS:-}"
+
+PYTHONPATH="$peers:$here/Pipelines" python3 - "$scratch" "$d" "$r" "$m" "$repeats" <<'PY'
+import glob, json, math, os, sys
+import numpy as np
+import flatframes, peerlib
+
+scratch, d, r, m, repeats = sys.argv[1], *map(int, sys.argv[2:])
+instance = peerlib.read_instance(os.path.join(scratch, "instance.frames"))
+D1sq, D2sq = peerlib.rescaling(instance)
+D1, D2 = peerlib.symmetric_power(D1sq, 0.5), peerlib.symmetric_power(D2sq, 0.5)
+operator_bytes = instance.A.nbytes
+median = lambda values: float(np.median(values)) if values else math.nan
+
+rows, ours = [], {}
+for method in ("flat", "convex"):
+    walls = [float(t) for t in open(os.path.join(scratch, f"times-{method}")).read().split()]
+    runs = []
+    for path in sorted(glob.glob(os.path.join(scratch, f"ours-{method}-*.frames"))):
+        with open(path, "rb") as source:
+            frames = {frame.name: frame for frame in flatframes.read_frames(source)}
+        X, attributes = frames["estimate"].array, frames["estimate"].attributes
+        number = lambda key: float(attributes[key]) if isinstance(attributes.get(key), (int, float)) else math.nan
+        runs.append({"error": instance.relative_error(X), "residual": instance.residual(X),
+                     "trace": peerlib.scaled_trace_of(X, D1, D2), "seconds": number("seconds"),
+                     "passes": number("passes"), "operator_seconds": number("operator_seconds"),
+                     "attributes": attributes})
+    summary = {key: median([run[key] for run in runs]) for key in ("error", "residual", "trace", "seconds")}
+    summary["wall"] = median(walls)
+    summary["bandwidth"] = median([operator_bytes * run["passes"] / run["operator_seconds"] for run in runs
+                                   if run["operator_seconds"] > 0])
+    summary["passes"] = median([run["passes"] for run in runs])
+    summary["attributes"] = runs[-1]["attributes"]
+    ours[method] = summary
+    label = "solve-flat" if method == "flat" else "solve-flat --method convex"
+    rows.append((label, summary["wall"], summary["seconds"], summary["error"], summary["residual"],
+                 summary["trace"], len(walls)))
+
+peer_results = {}
+for name in ("cvxpy-scs", "scipy-lbfgs"):
+    records = [json.loads(line) for line in open(os.path.join(scratch, f"{name}.jsonl")) if line.strip()]
+    good = [record for record in records if not record.get("failed")]
+    if not good:
+        rows.append((name + " (failed)", math.nan, math.nan, math.nan, math.nan, math.nan, len(records)))
+        continue
+    summary = {key: median([record[key] for record in good])
+               for key in ("wall_seconds", "seconds", "relative_error", "residual", "scaled_trace")}
+    summary["last"] = good[-1]
+    peer_results[name] = summary
+    rows.append((name, summary["wall_seconds"], summary["seconds"], summary["relative_error"],
+                 summary["residual"], summary["scaled_trace"], len(good)))
+rows.append(("truth M♮", math.nan, math.nan, 0.0, instance.residual(instance.truth),
+             peerlib.scaled_trace_of(instance.truth, D1, D2), "-"))
+
+def g(value, width, spec):
+    return f"{'-':>{width}}" if value is None or (isinstance(value, float) and math.isnan(value)) \
+        else f"{value:>{width}{spec}}"
+
+print(f"gaussian sensing d1=d2={d} r={r} m={m}: operator {operator_bytes / 1e6:.0f} MB, medians over runs")
+print(f"{'tool':<28} {'runs':>4} {'wall s':>8} {'solve s':>8} {'rel. error':>10} {'residual':>9} {'2‖D1XD2‖_*':>14}")
+for label, wall, solve, error, residual, trace, runs in rows:
+    print(f"{label:<28} {runs:>4} {g(wall, 8, '.3f')} {g(solve, 8, '.3f')} {g(error, 10, '.2e')} "
+          f"{g(residual, 9, '.1e')} {g(trace, 14, '.10f')}")
+print("(wall: ours end to end, a peer its whole script; solve: ours' `seconds` attribute, a peer's "
+      "solve alone)")
+for method in ("flat", "convex"):
+    a = ours[method]["attributes"]
+    print(f"solve-flat --method {method} reports: k={a.get('rank')} iterations={a.get('iterations')} "
+          f"passes={a.get('passes')} scaled_trace={a.get('scaled_trace')} lower_bound={a.get('lower_bound')} "
+          f"converged={a.get('converged')}")
+
+def verdict(ours_error, peer_error):
+    if math.isnan(ours_error) or math.isnan(peer_error):
+        return "n/a"
+    if ours_error <= peer_error / 2:
+        return "better"
+    if ours_error <= 2 * peer_error or ours_error <= 1e-9:
+        return "equal"  # within a factor 2, or both at the 1e-9 target
+    return "WORSE"
+
+print()
+for name, method, target in (("cvxpy-scs", "convex", 100), ("scipy-lbfgs", "flat", 5)):
+    if name not in peer_results:
+        print(f"time {name} / ours: n/a ({name} failed)")
+        continue
+    p = peer_results[name]
+    other = "flat" if method == "convex" else "convex"
+    ratio = p["seconds"] / ours[method]["wall"]
+    print(f"time {name} / ours --method {method}: {ratio:.1f}x (target >= {target}: "
+          f"{'met' if ratio >= target else 'NOT met'}); vs ours --method {other}: "
+          f"{p['seconds'] / ours[other]['wall']:.1f}x")
+    print(f"  accuracy: ours --method {method} {ours[method]['error']:.2e} vs {name} "
+          f"{p['relative_error']:.2e}: {verdict(ours[method]['error'], p['relative_error'])}")
+    extra = p["last"]
+    if name == "cvxpy-scs":
+        print(f"  SCS: status {extra.get('status')}, {extra.get('solver_iterations')} iterations at eps "
+              f"{extra.get('eps')}, setup {extra.get('setup_seconds', math.nan):.2f} s + iterations "
+              f"{extra.get('solver_seconds', math.nan):.2f} s ({extra.get('formulation')} formulation)")
+    else:
+        print(f"  L-BFGS-B: k={extra.get('rank')}, {extra.get('stages')} stages, {extra.get('passes')} passes "
+              f"over A, stopped: {extra.get('stop')}")
+
+print()
+dgemv = {label: json.load(open(os.path.join(scratch, f"dgemv-{label}.json"))) for label in ("1", "all")}
+reference = {}
+for label, run in dgemv.items():
+    per_pass = (run["forward"] + run["adjoint"]) / 2
+    reference[label] = run["bytes"] / per_pass / 1e9
+    print(f"OpenBLAS dgemv via numpy, {'1 thread' if label == '1' else 'all threads'}: A @ x "
+          f"{run['bytes'] / run['forward'] / 1e9:.1f} GB/s, Aᵀ @ y {run['bytes'] / run['adjoint'] / 1e9:.1f} GB/s, "
+          f"per pass {reference[label]:.1f} GB/s")
+best = max(reference.values())
+best_label = "1 thread" if reference["1"] >= reference["all"] else "all threads"
+for method in ("flat", "convex"):
+    bandwidth = ours[method]["bandwidth"] / 1e9
+    if math.isnan(bandwidth):
+        print(f"ours --method {method}: no passes/operator_seconds attributes, bandwidth n/a")
+        continue
+    ratio = bandwidth / best
+    print(f"ours --method {method}: {ours[method]['passes']:.0f} passes, {bandwidth:.1f} GB/s per pass = "
+          f"{ratio:.2f}x OpenBLAS's best ({best_label}, {best:.1f} GB/s; target >= 0.70: "
+          f"{'met' if ratio >= 0.70 else 'NOT met'}), {bandwidth / reference['1']:.2f}x its 1-thread figure")
+PY
