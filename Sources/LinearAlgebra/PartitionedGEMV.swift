@@ -1,23 +1,24 @@
 import COpenBLAS
 import Dispatch
 
-/// Matrix–vector products with A split into a fixed set of row blocks, each handed to
-/// single-threaded BLAS on a worker of our own. OpenBLAS's own threading rounds differently at
-/// different thread counts (see `BLASThreads`); here the split depends on the matrix's shape
-/// alone, and the per-block partial sums of Aᵀy are added in block order, so the bits are the
-/// same at every worker count while both cores still stream the matrix.
+/// Matrix–vector products with A split into a fixed set of column blocks (contiguous in
+/// column-major storage), each handed to single-threaded BLAS on a worker of our own.
+/// OpenBLAS's own threading rounds differently at different thread counts (see
+/// `BLASThreads`); here the split depends on the matrix's shape alone, and the per-block
+/// partial sums of A·x are added in block order, so the bits are the same at every worker
+/// count while both cores still stream the matrix.
 public enum PartitionedGEMV {
     /// How many workers share the blocks. Changing it changes speed, never results.
     nonisolated(unsafe) public static var workerCount = 1
 
-    /// Rows per block never drop below this, so that each block's slice of a column is a
-    /// contiguous run long enough to stream at full bandwidth.
+    /// Blocks never have fewer rows (columns, for Aᵀ) than this, so that each streams a run
+    /// long enough for full bandwidth.
     static let minimumBlockRows = 64
     static let maximumBlockCount = 8
 
-    static func blocks(rows: Int) -> [Range<Int>] {
-        let count = max(1, min(maximumBlockCount, rows / minimumBlockRows))
-        return (0..<count).map { block in (block * rows / count)..<((block + 1) * rows / count) }
+    static func blocks(rows count: Int) -> [Range<Int>] {
+        let blockCount = max(1, min(maximumBlockCount, count / minimumBlockRows))
+        return (0..<blockCount).map { block in (block * count / blockCount)..<((block + 1) * count / blockCount) }
     }
 
     /// A·x.
@@ -26,69 +27,32 @@ public enum PartitionedGEMV {
         return multiply(a, Matrix(rows: x.count, columns: 1, columnMajor: x)).storage
     }
 
-    /// A·X for a few columns X at the cost of one pass over A: the matrix is the bandwidth,
-    /// the extra columns ride along.
+    /// A·X for a few columns X at the cost of one pass over A. Each block of columns of A is
+    /// contiguous; it is walked in panels small enough to stay in cache while every column of X
+    /// uses them, and its share of the product goes to a buffer of its own. The buffers are
+    /// added in block order.
     public static func multiply(_ a: Matrix, _ x: Matrix) -> Matrix {
         precondition(x.rows == a.columns, "multiply: A takes \(a.columns) entries, X has \(x.rows) rows")
-        var y = Matrix.zeros(rows: a.rows, columns: x.columns)
-        guard a.rows > 0, a.columns > 0, x.columns > 0 else { return y }
-        let blocks = blocks(rows: a.rows)
-        let outputRows = a.rows, width = x.columns
-        a.withUnsafeBufferPointer { entries in
-            x.withUnsafeBufferPointer { x in
-                y.withUnsafeMutableBufferPointer { y in
-                    let output = UnsafeMutableSendablePointer(y.baseAddress!)
-                    let input = UnsafeSendablePointer(x.baseAddress!), matrix = UnsafeSendablePointer(entries.baseAddress!)
-                    runBlocks(blocks.count) { block in
-                        let rows = blocks[block]
-                        if width == 1 {
-                            cblas_dgemv(CblasColMajor, CblasNoTrans, blasInt(rows.count), blasInt(a.columns), 1,
-                                        matrix.pointer + rows.lowerBound, blasInt(a.rows), input.pointer, 1,
-                                        0, output.pointer + rows.lowerBound, 1)
-                        } else {
-                            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, blasInt(rows.count), blasInt(width),
-                                        blasInt(a.columns), 1, matrix.pointer + rows.lowerBound, blasInt(a.rows),
-                                        input.pointer, blasInt(a.columns), 0, output.pointer + rows.lowerBound,
-                                        blasInt(outputRows))
-                        }
-                    }
-                }
-            }
-        }
-        return y
-    }
-
-    /// Aᵀ·y.
-    public static func multiplyTransposed(_ a: Matrix, _ y: [Double]) -> [Double] {
-        precondition(y.count == a.rows, "multiplyTransposed: Aᵀ takes \(a.rows) entries, y has \(y.count)")
-        return multiplyTransposed(a, Matrix(rows: y.count, columns: 1, columnMajor: y)).storage
-    }
-
-    /// Aᵀ·Y for a few columns Y in one pass: each block's partial product goes to a buffer of
-    /// its own and the buffers are added in block order.
-    public static func multiplyTransposed(_ a: Matrix, _ y: Matrix) -> Matrix {
-        precondition(y.rows == a.rows, "multiplyTransposed: Aᵀ takes \(a.rows) entries, Y has \(y.rows) rows")
-        let width = y.columns, outputSize = a.columns * width
-        guard a.rows > 0, a.columns > 0, width > 0 else { return Matrix.zeros(rows: a.columns, columns: width) }
-        let blocks = blocks(rows: a.rows)
+        let width = x.columns, outputSize = a.rows * width
+        guard a.rows > 0, a.columns > 0, width > 0 else { return Matrix.zeros(rows: a.rows, columns: width) }
+        let blocks = blocks(rows: a.columns)
+        let panelColumns = max(8, panelBytes / (8 * a.rows))
         var partials = [Double](repeating: 0, count: blocks.count * outputSize)
         a.withUnsafeBufferPointer { entries in
-            y.withUnsafeBufferPointer { y in
+            x.withUnsafeBufferPointer { x in
                 partials.withUnsafeMutableBufferPointer { partials in
                     let output = UnsafeMutableSendablePointer(partials.baseAddress!)
-                    let input = UnsafeSendablePointer(y.baseAddress!), matrix = UnsafeSendablePointer(entries.baseAddress!)
-                    let inputRows = a.rows
+                    let input = UnsafeSendablePointer(x.baseAddress!), matrix = UnsafeSendablePointer(entries.baseAddress!)
+                    let inputRows = a.columns
                     runBlocks(blocks.count) { block in
-                        let rows = blocks[block]
-                        if width == 1 {
-                            cblas_dgemv(CblasColMajor, CblasTrans, blasInt(rows.count), blasInt(a.columns), 1,
-                                        matrix.pointer + rows.lowerBound, blasInt(a.rows), input.pointer + rows.lowerBound, 1,
-                                        0, output.pointer + block * outputSize, 1)
-                        } else {
-                            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, blasInt(a.columns), blasInt(width),
-                                        blasInt(rows.count), 1, matrix.pointer + rows.lowerBound, blasInt(a.rows),
-                                        input.pointer + rows.lowerBound, blasInt(inputRows), 0,
-                                        output.pointer + block * outputSize, blasInt(a.columns))
+                        for panel in stride(from: blocks[block].lowerBound, to: blocks[block].upperBound, by: panelColumns) {
+                            let columns = panel..<min(panel + panelColumns, blocks[block].upperBound)
+                            for j in 0..<width {
+                                cblas_dgemv(CblasColMajor, CblasNoTrans, blasInt(a.rows), blasInt(columns.count), 1,
+                                            matrix.pointer + columns.lowerBound * a.rows, blasInt(a.rows),
+                                            input.pointer + j * inputRows + columns.lowerBound, 1,
+                                            1, output.pointer + block * outputSize + j * a.rows, 1)
+                            }
                         }
                     }
                 }
@@ -102,7 +66,49 @@ public enum PartitionedGEMV {
                 }
             }
         }
-        return Matrix(rows: a.columns, columns: width, columnMajor: sum)
+        return Matrix(rows: a.rows, columns: width, columnMajor: sum)
+    }
+
+    /// A panel of A this size stays in a core's cache while each column of X passes over it.
+    static let panelBytes = 256 * 1024
+
+    /// Aᵀ·y.
+    public static func multiplyTransposed(_ a: Matrix, _ y: [Double]) -> [Double] {
+        precondition(y.count == a.rows, "multiplyTransposed: Aᵀ takes \(a.rows) entries, y has \(y.count)")
+        return multiplyTransposed(a, Matrix(rows: y.count, columns: 1, columnMajor: y)).storage
+    }
+
+    /// Aᵀ·Y for a few columns Y in one pass. The split is by columns of A here: each block of
+    /// columns is contiguous in memory and owns its entries of the result outright, so nothing
+    /// needs adding up afterwards.
+    public static func multiplyTransposed(_ a: Matrix, _ y: Matrix) -> Matrix {
+        precondition(y.rows == a.rows, "multiplyTransposed: Aᵀ takes \(a.rows) entries, Y has \(y.rows) rows")
+        let width = y.columns
+        var z = Matrix.zeros(rows: a.columns, columns: width)
+        guard a.rows > 0, a.columns > 0, width > 0 else { return z }
+        let blocks = blocks(rows: a.columns)
+        let outputRows = a.columns
+        a.withUnsafeBufferPointer { entries in
+            y.withUnsafeBufferPointer { y in
+                z.withUnsafeMutableBufferPointer { z in
+                    let output = UnsafeMutableSendablePointer(z.baseAddress!)
+                    let input = UnsafeSendablePointer(y.baseAddress!), matrix = UnsafeSendablePointer(entries.baseAddress!)
+                    runBlocks(blocks.count) { block in
+                        let columns = blocks[block]
+                        let first = matrix.pointer + columns.lowerBound * a.rows
+                        if width == 1 {
+                            cblas_dgemv(CblasColMajor, CblasTrans, blasInt(a.rows), blasInt(columns.count), 1,
+                                        first, blasInt(a.rows), input.pointer, 1, 0, output.pointer + columns.lowerBound, 1)
+                        } else {
+                            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, blasInt(columns.count), blasInt(width),
+                                        blasInt(a.rows), 1, first, blasInt(a.rows), input.pointer, blasInt(a.rows), 0,
+                                        output.pointer + columns.lowerBound, blasInt(outputRows))
+                        }
+                    }
+                }
+            }
+        }
+        return z
     }
 
     /// Blocks w, w + W, w + 2W, … go to worker w, so the assignment is fixed too.
