@@ -38,14 +38,7 @@ struct FlatnessTests {
                                       factorization: factorization)
         #expect(euclideanNorm(problem.residual(parameters)) <= 1e-12 * problem.observationNorm)
 
-        let step = 1e-4
-        var diagonal = [Double](repeating: 0, count: parameters.count)
-        for j in parameters.indices {
-            var forward = parameters, backward = parameters
-            forward[j] += step
-            backward[j] -= step
-            diagonal[j] = (problem.loss(forward).gradient[j] - problem.loss(backward).gradient[j]) / (2 * step)
-        }
+        let diagonal = hessianDiagonal(problem, at: parameters)
         let finiteDifference: Double
         if family == .quadratic {
             finiteDifference = diagonal.reduce(0, +) / Double(2 * truth.rows)
@@ -56,6 +49,17 @@ struct FlatnessTests {
         }
         let closedForm = problem.flatness(parameters).value
         #expect(abs(closedForm - finiteDifference) <= 1e-6 * closedForm, "\(family): \(closedForm) vs \(finiteDifference)")
+    }
+}
+
+/// The diagonal of ∇²f at θ by central differences of the gradient, f = (1/2m)‖A(X(θ)) − b‖²:
+/// exact up to O(h²) since f is a polynomial in θ.
+func hessianDiagonal(_ problem: RecoveryProblem, at parameters: [Double], step: Double = 1e-4) -> [Double] {
+    parameters.indices.map { j in
+        var forward = parameters, backward = parameters
+        forward[j] += step
+        backward[j] -= step
+        return (problem.loss(forward).gradient[j] - problem.loss(backward).gradient[j]) / (2 * step)
     }
 }
 
@@ -81,14 +85,7 @@ struct DeepFlatnessTests {
                                       factorization: factorization)
         #expect(euclideanNorm(problem.residual(parameters)) <= 1e-12 * problem.observationNorm)
 
-        let step = 1e-4
-        var diagonal = [Double](repeating: 0, count: parameters.count)
-        for j in parameters.indices {
-            var forward = parameters, backward = parameters
-            forward[j] += step
-            backward[j] -= step
-            diagonal[j] = (problem.loss(forward).gradient[j] - problem.loss(backward).gradient[j]) / (2 * step)
-        }
+        let diagonal = hessianDiagonal(problem, at: parameters)
         let first = 2 * truth.columns, middle = first + 4
         let finiteDifference = diagonal[..<first].reduce(0, +) / Double(truth.columns)
             + diagonal[first..<middle].reduce(0, +)
@@ -100,9 +97,9 @@ struct DeepFlatnessTests {
         // And its gradient against central differences of the value.
         for j in stride(from: 0, to: parameters.count, by: 3) {
             var forward = parameters, backward = parameters
-            forward[j] += step
-            backward[j] -= step
-            let numeric = (problem.flatness(forward).value - problem.flatness(backward).value) / (2 * step)
+            forward[j] += 1e-4
+            backward[j] -= 1e-4
+            let numeric = (problem.flatness(forward).value - problem.flatness(backward).value) / 2e-4
             #expect(abs(numeric - closedForm.gradient[j]) <= 1e-6 * max(1, abs(numeric)), "\(family) coordinate \(j)")
         }
     }
