@@ -112,22 +112,26 @@ public struct AugmentedLagrangian {
         var outer = 0
 
         var history = LBFGS.History()
+        // A(X(θ)) − b where the last subproblem left θ: the next one starts there.
+        var known: (point: [Double], residual: [Double])?
         while iterations < limits.maxIterations {
             outer += 1
             var result: LBFGS.Result
             repeat {
                 // The preconditioner is fixed per run; when the factors move far, a fresh run
                 // from where the last one stopped rebuilds it (same ρ and y: the same subproblem).
-                let objective = AugmentedLagrangianObjective(problem: problem, multiplier: multiplier, penalty: rho, start: theta)
+                let objective = AugmentedLagrangianObjective(problem: problem, multiplier: multiplier, penalty: rho,
+                                                             start: theta, knownResidual: known)
                 result = LBFGS().minimize(objective, from: theta, gradientTolerance: innerTolerance,
                                           maxIterations: min(Self.preconditionerLifetime, limits.maxIterations - iterations),
                                           history: &history)
                 iterations += result.iterations
                 theta = result.point
+                known = (theta, objective.residual(at: theta))
                 if !(result.reachedTolerance || result.stalled) { history.clear() }
             } while !(result.reachedTolerance || result.stalled) && iterations < limits.maxIterations
 
-            let s = problem.residual(theta)
+            let s = known?.residual ?? problem.residual(theta)
             var r = s
             BLAS.axpy(1 / rho, multiplier, &r)
             let p = fit.proximalPoint(r, penaltyParameter: rho)

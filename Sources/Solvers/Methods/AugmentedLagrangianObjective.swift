@@ -18,15 +18,23 @@ final class AugmentedLagrangianObjective: SmoothObjective {
     /// ratio is μ = 2/(ρm).
     let preconditioner: Preconditioner
 
-    init(problem: RecoveryProblem, multiplier: [Double], penalty: Double, start: [Double]) {
+    init(problem: RecoveryProblem, multiplier: [Double], penalty: Double, start: [Double],
+         knownResidual: (point: [Double], residual: [Double])? = nil) {
         self.problem = problem
         self.multiplier = multiplier
         self.penalty = penalty
+        cached = knownResidual
         preconditioner = problem.factorization.preconditioner(at: start, damping: 2 / (penalty * Double(problem.measurementCount)))
     }
 
+    /// A(X(θ)) − b, from the cache when θ is where the last gradient was taken.
+    func residual(at point: [Double]) -> [Double] {
+        if let cached, cached.point == point { return cached.residual }
+        return problem.residual(point)
+    }
+
     func valueAndGradient(_ point: [Double]) -> (value: Double, gradient: [Double]) {
-        let residual = problem.residual(point)
+        let residual = residual(at: point)
         let (value, z) = fitTerm(residual: residual)
         let flatness = problem.flatness(point)
         return (flatness.value + value, gradient(at: point, residual: residual, weights: z, flatness: flatness.gradient))
