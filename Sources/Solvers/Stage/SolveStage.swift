@@ -97,6 +97,9 @@ public final class SolveStage {
             guard [.flat, .minimumNorm, .gradientDescent, .sharpnessAware, .labelNoise].contains(options.method) else {
                 throw ModelError("--depth applies to flat, min-norm, gd, sam and label-noise, not \(options.method.rawValue)")
             }
+            guard options.method.choosesItsFit || options.step != nil else {
+                throw ModelError("--depth with \(options.method.rawValue) needs --step: the default step comes from the curvature at the origin, which vanishes for three or more factors")
+            }
             guard op.familyName != "quadratic" else {
                 throw ModelError("--depth needs X = W_N⋯W_1; the quadratic model's X = U1U1ᵀ − U2U2ᵀ has no deep form here")
             }
