@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "sample-measurements", targets: ["sample-measurements"]),
         .executable(name: "corrupt-sparse", targets: ["corrupt-sparse"]),
         .executable(name: "solve-flat", targets: ["solve-flat"]),
+        .executable(name: "evaluate", targets: ["evaluate"]),
         .library(name: "Frames", targets: ["Frames"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
     ],
@@ -39,6 +40,9 @@ let package = Package(
         // Methods that find flat solutions of any model
         .target(name: "Solvers", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
 
+        // The metrics `evaluate` reports on a solved stream
+        .target(name: "Evaluation", dependencies: ["Solvers", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+
         // Command-line plumbing shared by every tool, and the tools
         .target(name: "ToolSupport", dependencies: ["Frames", argumentParser]),
         .executableTarget(name: "frames", dependencies: ["Frames", "FrameTools", "ToolSupport", argumentParser]),
@@ -46,6 +50,7 @@ let package = Package(
         .executableTarget(name: "sample-measurements", dependencies: ["Instances", "Models", "LinearAlgebra", "Frames", "ToolSupport", argumentParser]),
         .executableTarget(name: "solve-flat", dependencies: ["Solvers", "Models", "LinearAlgebra", "Frames", "ToolSupport", argumentParser]),
         .executableTarget(name: "corrupt-sparse", dependencies: ["Instances", "Models", "Frames", "ToolSupport", argumentParser]),
+        .executableTarget(name: "evaluate", dependencies: ["Evaluation", "Frames", "ToolSupport", argumentParser]),
 
         .testTarget(name: "FramesTests", dependencies: ["Frames"]),
         .testTarget(name: "FrameToolsTests", dependencies: ["FrameTools", "Frames"]),
@@ -55,5 +60,6 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
         .testTarget(name: "SolversTests", dependencies: ["Solvers", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
         .testTarget(name: "InstancesTests", dependencies: ["Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Solvers", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
     ]
 )

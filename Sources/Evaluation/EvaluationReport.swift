@@ -1,0 +1,90 @@
+import Foundation
+import Frames
+
+/// What `evaluate` says about one stream: a value (or null) for every key of `keys`, in that
+/// order, and the frames whose absence left some of them null. Scripts rely on the keys, so
+/// they are fixed here and documented in the README.
+public struct EvaluationReport: Equatable, Sendable {
+    /// Every key, in the order of the table, the JSON object and the CSV columns.
+    public static let keys = [
+        "operator", "d1", "d2", "m", "truth_rank",
+        "method", "rank", "data_fit", "converged", "iterations", "passes", "seconds",
+        "relative_error", "recovered", "numerical_rank", "singular_values",
+        "residual", "holdout_error",
+        "scaled_trace", "flattest", "lower_bound", "balancedness", "norm_minimality",
+        "outlier_precision", "outlier_recall", "sharpness",
+        "missing",
+    ]
+
+    public private(set) var values: [String: JSONValue] = [:]
+    /// Frames the stream lacks that some key needed, in the order they were noticed.
+    public private(set) var missing: [String] = []
+
+    public init() {}
+
+    public subscript(key: String) -> JSONValue {
+        get { key == "missing" ? .array(missing.map { .string($0) }) : values[key] ?? .null }
+        set {
+            precondition(Self.keys.contains(key) && key != "missing", "'\(key)' is not a report key")
+            values[key] = newValue
+        }
+    }
+
+    public mutating func noteMissing(_ frame: String) {
+        if !missing.contains(frame) { missing.append(frame) }
+    }
+
+    /// One JSON object on one line, keys in the order of `keys`; null where nothing was measured.
+    public var json: String {
+        "{" + Self.keys.map { "\(JSONValue.string($0).encodedString()):\(self[$0].encodedString())" }.joined(separator: ",") + "}"
+    }
+
+    /// The CSV header line.
+    public static var csvHeader: String { keys.joined(separator: ",") }
+
+    /// One CSV row under `csvHeader`: empty where null; lists joined by ';' in one cell.
+    public var csvRow: String {
+        Self.keys.map { key in
+            let cell: String
+            switch self[key] {
+            case .null: cell = ""
+            case .array(let items): cell = items.map(Self.plainText).joined(separator: ";")
+            case let value: cell = Self.plainText(value)
+            }
+            return cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+                ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
+        }.joined(separator: ",")
+    }
+
+    /// An aligned key–value table for people, under a title line; null keys are left out and
+    /// the missing frames are said in a closing line.
+    public func table(title: String) -> String {
+        var lines = [title]
+        let width = Self.keys.map(\.count).max() ?? 0
+        for key in Self.keys where key != "missing" && self[key] != .null {
+            lines.append("  " + key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Self.readable(self[key]))
+        }
+        if !missing.isEmpty {
+            lines.append("  missing: " + missing.joined(separator: ", ") + " (the keys that need them are left out; see evaluate --help)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Exact text: doubles in the shortest form that reads back to the same value.
+    private static func plainText(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): return s
+        case .double(let d): return d.isFinite ? "\(d)" : JSONValue.double(d).encodedString().replacingOccurrences(of: "\"", with: "")
+        default: return value.encodedString()
+        }
+    }
+
+    /// Six significant digits: what a person compares at a glance.
+    private static func readable(_ value: JSONValue) -> String {
+        switch value {
+        case .double(let d): return String(format: "%.6g", d)
+        case .array(let items): return items.map(readable).joined(separator: " ")
+        default: return plainText(value)
+        }
+    }
+}
