@@ -1,12 +1,16 @@
 """Shared fixtures: where the built tools are, and a helper to run them."""
+import io
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("FLATMIN_BIN", REPO / ".build" / "debug"))
+sys.path.insert(0, str(REPO / "Pipelines"))
+import flatframes  # noqa: E402
 
 
 def tool(name):
@@ -23,3 +27,16 @@ def run(args, input=None, check=True, **kwargs):
     if check and result.returncode != 0:
         raise AssertionError(f"{args} failed ({result.returncode}): {result.stderr}")
     return result
+
+
+def pipeline(*stages):
+    """Runs tools in sequence, each reading the previous one's output; returns the stream bytes."""
+    data = None
+    for stage in stages:
+        data = run([tool(stage[0]), *stage[1:]], input=data).stdout
+    return data
+
+
+def frames_of(data):
+    """A stream's frames by name (the last of each name)."""
+    return {f.name: f for f in flatframes.read_frames(io.BytesIO(data))}

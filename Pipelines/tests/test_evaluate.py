@@ -10,21 +10,10 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import run, tool
+from conftest import frames_of, pipeline, run, tool
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 import flatframes  # noqa: E402
-
-
-def stream(*stages):
-    data = None
-    for stage in stages:
-        data = run([tool(stage[0]), *stage[1:]], input=data).stdout
-    return data
-
-
-def frames_of(data):
-    return {f.name: f for f in flatframes.read_frames(io.BytesIO(data))}
 
 
 def evaluate(data, *options):
@@ -33,21 +22,21 @@ def evaluate(data, *options):
 
 @pytest.fixture(scope="module")
 def gaussian():
-    return stream(["generate-ground-truth", "--d1", "12", "--d2", "10", "--rank", "2", "--seed", "1"],
+    return pipeline(["generate-ground-truth", "--d1", "12", "--d2", "10", "--rank", "2", "--seed", "1"],
                   ["sample-measurements", "--operator", "gaussian", "--m", "150", "--holdout", "60", "--seed", "2"],
                   ["solve-flat", "--quiet"])
 
 
 @pytest.fixture(scope="module")
 def quadratic():
-    return stream(["generate-ground-truth", "--d1", "8", "--rank", "2", "--kind", "signed", "--rank-neg", "1", "--seed", "3"],
+    return pipeline(["generate-ground-truth", "--d1", "8", "--rank", "2", "--kind", "signed", "--rank-neg", "1", "--seed", "3"],
                   ["sample-measurements", "--operator", "quadratic", "--m", "120", "--seed", "4"],
                   ["solve-flat", "--quiet"])
 
 
 @pytest.fixture(scope="module")
 def robust_pca():
-    return stream(["generate-ground-truth", "--d1", "20", "--rank", "2", "--seed", "3"],
+    return pipeline(["generate-ground-truth", "--d1", "20", "--rank", "2", "--seed", "3"],
                   ["sample-measurements", "--operator", "identity", "--seed", "4"],
                   ["corrupt-sparse", "--fraction", "0.04", "--per-line", "2", "--seed", "5"],
                   ["solve-flat", "--quiet", "--oracle-budget"])

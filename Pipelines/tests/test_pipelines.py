@@ -6,22 +6,10 @@ import pathlib
 import numpy as np
 import pytest
 
-from conftest import run, tool
+from conftest import frames_of, pipeline, run, tool
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 import flatframes  # noqa: E402
-
-
-def pipeline(*stages):
-    """Runs tools in sequence, each reading the previous one's output; returns the stream bytes."""
-    data = None
-    for stage in stages:
-        data = run([tool(stage[0]), *stage[1:]], input=data).stdout
-    return data
-
-
-def frames_of(stream):
-    return {f.name: f for f in flatframes.read_frames(io.BytesIO(stream))}
 
 
 def relative_gap(a, b):
