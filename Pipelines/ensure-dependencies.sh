@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the toolkit needs and a fresh machine lacks: OpenBLAS and zstd development
-# packages (apt), the zstd CLI, and numpy/scipy/zstandard/pytest (pip). Quiet and quick when
+# packages (apt), the zstd CLI, gnuplot and GNU parallel (the reproduction pipelines' figures
+# and sweeps), and numpy/scipy/zstandard/pytest (pip). Quiet and quick when
 # everything is already there; the main job and the test runner call it first.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ pkg-config --exists openblas 2>/dev/null || missing_apt+=(libopenblas-dev)
 pkg-config --exists libzstd 2>/dev/null || missing_apt+=(libzstd-dev)
 command -v pkg-config >/dev/null || missing_apt+=(pkg-config)
 command -v zstd >/dev/null || missing_apt+=(zstd)
+command -v gnuplot >/dev/null || missing_apt+=(gnuplot-nox)
+command -v parallel >/dev/null || missing_apt+=(parallel)
 if [ ${#missing_apt[@]} -gt 0 ]; then
   as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
   echo "installing ${missing_apt[*]} (apt)" >&2
