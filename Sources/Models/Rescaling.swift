@@ -61,6 +61,19 @@ public enum SquaredScaling: Sendable, Equatable {
         }
     }
 
+    /// D⁺, the pseudo-inverse of D: D⁻¹ on the directions D weighs and 0 on those it does not
+    /// (a completion row that was never observed). Dense D must be invertible.
+    public func pseudoInverseRoot() throws -> SquaredScaling {
+        switch self {
+        case .multipleOfIdentity(let c, let size):
+            return .multipleOfIdentity(c > 0 ? 1 / c.squareRoot() : 0, size: size)
+        case .diagonal(let d):
+            return .diagonal(d.map { $0 > 0 ? 1 / $0.squareRoot() : 0 })
+        case .dense:
+            return try power(-0.5)
+        }
+    }
+
     /// (D²)^exponent in the same form: exponent ½ gives D, −½ gives D⁻¹.
     public func power(_ exponent: Double) throws -> SquaredScaling {
         switch self {

@@ -17,7 +17,8 @@ struct DualBound {
 
     func bound(multiplier y: [Double]) throws -> (value: Double, exact: Bool) {
         let d1 = problem.factorization.rows, d2 = problem.factorization.columns
-        let leftInverse = try rescaling.left.power(-0.5), rightInverse = try rescaling.right.power(-0.5)
+        // Pseudo-inverses: rows or columns the data never touch are free in X and constrain no dual.
+        let leftInverse = try rescaling.left.pseudoInverseRoot(), rightInverse = try rescaling.right.pseudoInverseRoot()
         let spectralNorm: Double
         let exact = d1 * d2 <= Self.denseLimit
         if exact {

@@ -80,8 +80,8 @@ public struct AugmentedLagrangian {
         // A penalty has no set to be outside of; its scale is that of the data.
         let distance = problem.dataFit.violation(origin) > 0 ? problem.dataFit.violation(origin) : problem.observationNorm
         var rho = 10 * max(startFlatness, .leastNormalMagnitude) / max(distance * distance, .leastNormalMagnitude)
-        guard let leftInverse = try? problem.rescaling.left.power(-0.5),
-              let rightInverse = try? problem.rescaling.right.power(-0.5) else { return rho }
+        guard let leftInverse = try? problem.rescaling.left.pseudoInverseRoot(),
+              let rightInverse = try? problem.rescaling.right.pseudoInverseRoot() else { return rho }
         for _ in 0..<12 {
             let p = problem.dataFit.proximalPoint(origin, penaltyParameter: rho)
             let z = zip(origin, p).map { rho * ($0 - $1) }
