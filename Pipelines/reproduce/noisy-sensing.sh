@@ -13,9 +13,11 @@
 #             relative noise ‖e‖/‖A(M♮)‖ ≈ σ)
 #   sweep:    σ × trials t = 1..T
 #   methods:  flat        solve-flat                          (l2-ball fit from the stream)
+#             min-norm    solve-flat --method min-norm        (same fit, D1 = D2 = I)
 #             least-norm  solve-flat --method least-norm      (interpolates b)
 #             gd-small    solve-flat --method gd --init-scale 1e-3 --rank D --tol 1e-4 --max-iters 4000
 #             gd-large    solve-flat --method gd --init-scale 1 --step 0.1 --rank D --tol 1e-4 --max-iters 4000
+#             sam         solve-flat --method sam --init-scale 1e-3 --rank D --tol 1e-4 --max-iters 4000
 #                         (the default step diverges from a large start)
 #   The summary's err/sweep column is median(relative error / σ): flat's stays about constant.
 #
@@ -45,9 +47,11 @@ for s in $sigmas; do
       | sample-measurements --operator gaussian --m $m --noise $s --seed $((2000 + t))"
     grad="--rank $d --tol 1e-4 --max-iters $iters --seed $t"
     repro_solve_job gaussian "$s" "$t" flat "$key" --
+    repro_solve_job gaussian "$s" "$t" min-norm "$key" -- --method min-norm
     repro_solve_job gaussian "$s" "$t" least-norm "$key" -- --method least-norm
     repro_solve_job gaussian "$s" "$t" gd-small "$key" -- --method gd --init-scale 1e-3 $grad
     repro_solve_job gaussian "$s" "$t" gd-large "$key" -- --method gd --init-scale 1 --step 0.1 $grad
+    repro_solve_job gaussian "$s" "$t" sam "$key" -- --method sam --init-scale 1e-3 $grad
   done
 done
 repro_run

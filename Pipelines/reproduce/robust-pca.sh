@@ -16,6 +16,7 @@
 #             min-norm  solve-flat --method min-norm --oracle-budget     (= flat here: D1, D2 ∝ I)
 #             gd-small  solve-flat --method gd --init-scale 1e-3 --rank D --tol 1e-4 --max-iters 5000
 #             gd-large  solve-flat --method gd --init-scale 1 --rank D --tol 1e-4 --max-iters 5000
+#             sam       solve-flat --method sam --init-scale 1e-3 --rank D --tol 1e-4 --max-iters 5000
 #             least-norm solve-flat --method least-norm                 (A⁺(b) = Y itself)
 #   every trial ends in `evaluate --format json`; outlier precision/recall are evaluate's
 #   (detected = |Y − X̂| > 1e-6·max|Y|; an interpolant detects almost nothing — precision 1 by
@@ -53,6 +54,7 @@ for l in $lines; do
     repro_solve_job identity "$l" "$t" min-norm "$key" -- --method min-norm --oracle-budget
     repro_solve_job identity "$l" "$t" gd-small "$key" -- --method gd --init-scale 1e-3 --rank "$d" --tol 1e-4 --max-iters 5000 --seed "$t"
     repro_solve_job identity "$l" "$t" gd-large "$key" -- --method gd --init-scale 1 --rank "$d" --tol 1e-4 --max-iters 5000 --seed "$t"
+    repro_solve_job identity "$l" "$t" sam "$key" -- --method sam --init-scale 1e-3 --rank "$d" --tol 1e-4 --max-iters 5000 --seed "$t"
     repro_solve_job identity "$l" "$t" least-norm "$key" -- --method least-norm
   done
 done
