@@ -41,7 +41,7 @@ def test_robust_pca(tmp_path):
     trials, summary = run_small("robust-pca", tmp_path)
     assert {"outliers_per_line", "outlier_precision", "outlier_recall"} <= set(trials[0])
     assert {"median_outlier_precision", "median_outlier_recall"} <= set(summary[0])
-    assert {t["label"] for t in trials} == {"flat", "convex-penalized", "min-norm", "gd-small", "gd-large",
+    assert {t["label"] for t in trials} == {"flat", "convex-penalized", "min-norm", "gd-small", "gd-large", "sam",
                                             "least-norm"}
     # The paper's claim at a small outlier count: flat (oracle budget) recovers and finds the support;
     # the interpolant least-norm (X̂ = Y) does not.
