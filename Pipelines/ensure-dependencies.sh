@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the toolkit needs and a fresh machine lacks: OpenBLAS and zstd development
-# packages (apt), the zstd CLI, gnuplot and GNU parallel (the reproduction pipelines' figures
-# and sweeps), and numpy/scipy/zstandard/pytest (pip). Quiet and quick when
+# packages (apt), the zstd CLI, gnuplot, GNU parallel and jq (the reproduction pipelines'
+# figures, sweeps and JSON), and numpy/scipy/zstandard/pytest (pip). Quiet and quick when
 # everything is already there; the main job and the test runner call it first.
 set -euo pipefail
 
@@ -12,6 +12,7 @@ command -v pkg-config >/dev/null || missing_apt+=(pkg-config)
 command -v zstd >/dev/null || missing_apt+=(zstd)
 command -v gnuplot >/dev/null || missing_apt+=(gnuplot-nox)
 command -v parallel >/dev/null || missing_apt+=(parallel)
+command -v jq >/dev/null || missing_apt+=(jq)
 if [ ${#missing_apt[@]} -gt 0 ]; then
   as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
   echo "installing ${missing_apt[*]} (apt)" >&2

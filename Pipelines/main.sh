@@ -10,12 +10,8 @@
 #        env FLATMIN_BIN=DIR to use prebuilt tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
-Pipelines/ensure-dependencies.sh
-if [ -z "${FLATMIN_BIN:-}" ]; then
-  swift build -c release >&2
-  FLATMIN_BIN=$(swift build -c release --show-bin-path)
-fi
-export PATH="$FLATMIN_BIN:$PATH"
+source Pipelines/lib/tools.sh
+flatmin_tools
 if [ $# -ge 1 ]; then
   work=$1; mkdir -p "$work"
 else

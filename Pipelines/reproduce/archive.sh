@@ -37,12 +37,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-if [ -z "${FLATMIN_BIN:-}" ]; then
-  Pipelines/ensure-dependencies.sh
-  swift build -c release >&2
-  FLATMIN_BIN=$(swift build -c release --show-bin-path)
-fi
-export PATH="$FLATMIN_BIN:$PATH"
+source Pipelines/lib/tools.sh
+flatmin_tools
 mkdir -p "$out"; out=$(cd "$out" && pwd)
 
 # solve-flat exits 3 when it wrote an answer it could not certify: keep going, evaluate reports it.

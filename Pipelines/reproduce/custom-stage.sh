@@ -47,12 +47,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-if [ -z "${FLATMIN_BIN:-}" ]; then
-  Pipelines/ensure-dependencies.sh
-  swift build -c release >&2
-  FLATMIN_BIN=$(swift build -c release --show-bin-path)
-fi
-export PATH="$FLATMIN_BIN:$PATH"
+source Pipelines/lib/tools.sh
+flatmin_tools
 if [ -n "$out" ]; then mkdir -p "$out"; work=$(cd "$out" && pwd); else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
 
 # solve-flat exits 3 when it wrote an answer it could not certify: keep going, evaluate says how good it is.

@@ -89,12 +89,8 @@ fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-if [ -z "${FLATMIN_BIN:-}" ]; then
-  Pipelines/ensure-dependencies.sh
-  swift build -c release >&2
-  FLATMIN_BIN=$(swift build -c release --show-bin-path)
-fi
-export FLATMIN_BIN
+source Pipelines/lib/tools.sh
+flatmin_tools
 command -v parallel >/dev/null || { echo "phase-transition.sh: GNU parallel is not installed" >&2; exit 1; }
 
 # One job: prints one JSON line. Runs on whichever host parallel picks, so it relies only on

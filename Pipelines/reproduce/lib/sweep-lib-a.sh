@@ -40,13 +40,9 @@ repro_parse_options() {
 }
 
 repro_setup() {
-  "$REPO/Pipelines/ensure-dependencies.sh"
-  if [ -z "${FLATMIN_BIN:-}" ]; then
-    (cd "$REPO" && swift build -c release >&2)
-    FLATMIN_BIN=$(cd "$REPO" && swift build -c release --show-bin-path)
-  fi
+  source "$REPO/Pipelines/lib/tools.sh"
+  flatmin_tools
   [ -x "$FLATMIN_BIN/solve-flat" ] || { echo "$NAME.sh: no solve-flat in $FLATMIN_BIN" >&2; exit 1; }
-  export PATH="$FLATMIN_BIN:$PATH"
   export SHELL=$(command -v bash)   # GNU parallel runs the exported functions with $SHELL
   mkdir -p "$OUT"
   SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/$NAME.XXXXXX")

@@ -43,15 +43,9 @@ repro_parse_args() {  # NAME "$@"
 }
 
 repro_setup() {
-  "$repro_root/Pipelines/ensure-dependencies.sh"
-  command -v jq >/dev/null || { echo "$REPRO_NAME.sh: needs jq" >&2; exit 1; }
-  if [ -z "${FLATMIN_BIN:-}" ]; then
-    FLATMIN_BIN=$repro_root/.build/release
-    [ -x "$FLATMIN_BIN/solve-flat" ] && [ -x "$FLATMIN_BIN/evaluate" ] && [ -x "$FLATMIN_BIN/corrupt-sparse" ] \
-      || (cd "$repro_root" && swift build -c release >&2)
-  fi
+  source "$repro_root/Pipelines/lib/tools.sh"
+  flatmin_tools
   [ -x "$FLATMIN_BIN/solve-flat" ] || { echo "$REPRO_NAME.sh: no solve-flat in $FLATMIN_BIN" >&2; exit 1; }
-  export FLATMIN_BIN PATH="$FLATMIN_BIN:$PATH"
   REPRO_SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/repro-$REPRO_NAME.XXXXXX")
   if [ "${REPRO_KEEP:-0}" = 1 ]; then echo "scratch: $REPRO_SCRATCH" >&2
   else trap 'rm -rf "$REPRO_SCRATCH"' EXIT; fi
