@@ -11,18 +11,22 @@ struct SolveReport {
     let operatorRescaling: Rescaling
     let seconds: Double
     let method: String
+    /// ‖A(X̂) − b‖/‖b‖, str under the operator's rescaling, and str plus the fit's penalty (the
+    /// penalized form: what `lower_bound` bounds), from one last pass.
+    let relativeResidual: Double
+    let scaledTrace: Double
+    let objective: Double
 
-    var relativeResidual: Double {
-        euclideanNorm(problem.residual(solution.parameters)) / max(problem.observationNorm, .leastNormalMagnitude)
-    }
-
-    var scaledTrace: Double {
-        problem.flatness(solution.parameters, rescaling: operatorRescaling).value
-    }
-
-    /// str plus the fit's penalty (the penalized form): what `lower_bound` bounds.
-    var objective: Double {
-        scaledTrace + problem.dataFit.penalty(problem.residual(solution.parameters))
+    init(problem: RecoveryProblem, solution: FactoredSolution, operatorRescaling: Rescaling, seconds: Double, method: String) {
+        self.problem = problem
+        self.solution = solution
+        self.operatorRescaling = operatorRescaling
+        self.seconds = seconds
+        self.method = method
+        let residual = problem.residual(solution.parameters)
+        relativeResidual = euclideanNorm(residual) / max(problem.observationNorm, .leastNormalMagnitude)
+        scaledTrace = problem.flatness(solution.parameters, rescaling: operatorRescaling).value
+        objective = scaledTrace + problem.dataFit.penalty(residual)
     }
 
     var summary: String {
