@@ -61,6 +61,10 @@ public struct AugmentedLagrangian {
 
     /// Gradients carry the rounding of A(X) − b times ρ; below this relative size they are noise.
     static let stationarityFloor = 1e-9
+    /// A solve that needs more multiplier updates than this is not converging; every model
+    /// measured needs fewer than 20.
+    static let maximumSubproblems = 200
+
     /// Quasi-Newton steps taken in one preconditioner's metric before it is rebuilt.
     static let preconditionerLifetime = 100
 
@@ -104,10 +108,10 @@ public struct AugmentedLagrangian {
         let fit = problem.dataFit
         var theta = start
         var multiplier = [Double](repeating: 0, count: problem.measurementCount)
-        let startFlatness = problem.flatness(theta).value
-        var rho = initialPenalty(problem, startFlatness: startFlatness)
+        let startFlatness = problem.flatness(theta)
+        var rho = initialPenalty(problem, startFlatness: startFlatness.value)
         var previousViolation = Double.infinity
-        var innerTolerance = 0.1 * BLAS.nrm2(problem.flatness(theta).gradient)
+        var innerTolerance = 0.1 * BLAS.nrm2(startFlatness.gradient)
         var iterations = 0
         var outer = 0
 
@@ -152,7 +156,7 @@ public struct AugmentedLagrangian {
             }
             previousViolation = violation
             innerTolerance = max(max(limits.tolerance, Self.stationarityFloor) * gradientScale, 0.1 * innerTolerance)
-            if outer > 200 { break }
+            if outer >= Self.maximumSubproblems { break }
         }
         return (FactoredSolution(parameters: theta, iterations: iterations, converged: false), multiplier)
     }
