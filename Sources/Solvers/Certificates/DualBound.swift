@@ -25,10 +25,8 @@ struct DualBound {
             let weighted = rightInverse.times(leftInverse.times(problem.measurementOperator.adjoint(y)).transposed())
             spectralNorm = try LAPACK.spectralNorm(weighted)
         } else {
-            let iteration = SubspaceIteration(
-                rows: d1, columns: d2,
-                timesRight: { v in leftInverse.times(problem.measurementOperator.adjointTimes(y, right: rightInverse.times(v))) },
-                transposeTimesLeft: { u in rightInverse.times(problem.measurementOperator.adjointTransposeTimes(y, left: leftInverse.times(u))) })
+            let iteration = SubspaceIteration(adjointOf: y, under: problem.measurementOperator, rows: d1, columns: d2,
+                                              leftWeight: leftInverse, rightWeight: rightInverse)
             spectralNorm = try iteration.leadingTriples(count: 1, oversampling: 10, iterations: 30, seed: 0x5eed).values.first ?? 0
         }
         guard spectralNorm > 0 else { return (0, exact) }
@@ -38,7 +36,7 @@ struct DualBound {
         case .exact:
             value = -BLAS.dot(y, problem.observations)
         case .euclideanBall(let radius):
-            value = -BLAS.dot(y, problem.observations) - radius * euclideanNorm(y)
+            value = -BLAS.dot(y, problem.observations) - radius * BLAS.nrm2(y)
         case .l1Ball(let radius):
             value = -BLAS.dot(y, problem.observations) - radius * (y.map(abs).max() ?? 0)
         case .l1Penalty(let weight):

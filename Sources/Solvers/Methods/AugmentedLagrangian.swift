@@ -89,11 +89,8 @@ public struct AugmentedLagrangian {
         for _ in 0..<12 {
             let p = problem.dataFit.proximalPoint(origin, penaltyParameter: rho)
             let z = zip(origin, p).map { rho * ($0 - $1) }
-            let operatorOnZ = problem.measurementOperator
-            let iteration = SubspaceIteration(
-                rows: d1, columns: d2,
-                timesRight: { v in leftInverse.times(operatorOnZ.adjointTimes(z, right: rightInverse.times(v))) },
-                transposeTimesLeft: { u in rightInverse.times(operatorOnZ.adjointTransposeTimes(z, left: leftInverse.times(u))) })
+            let iteration = SubspaceIteration(adjointOf: z, under: problem.measurementOperator, rows: d1, columns: d2,
+                                              leftWeight: leftInverse, rightWeight: rightInverse)
             guard let sigma = try? iteration.leadingTriples(count: 1, oversampling: 2, iterations: 3, seed: 1).values.first,
                   sigma.isFinite else { return rho }
             if sigma >= 20 { return rho }
@@ -140,7 +137,7 @@ public struct AugmentedLagrangian {
             BLAS.axpy(1 / rho, multiplier, &r)
             let p = fit.proximalPoint(r, penaltyParameter: rho)
             multiplier = zip(r, p).map { rho * ($0 - $1) }
-            let violation = euclideanNorm(zip(s, p).map { $0 - $1 })
+            let violation = BLAS.nrm2(zip(s, p).map { $0 - $1 })
             let flatness = problem.flatness(theta)
             let gradientScale = max(BLAS.nrm2(flatness.gradient), .leastNormalMagnitude)
             progress?(IterationReport(iteration: iterations, relativeResidual: violation / scale,

@@ -45,10 +45,7 @@ struct GradientIteration {
         let d1 = problem.factorization.rows, d2 = problem.factorization.columns
         let m = Double(problem.measurementCount)
         let z = problem.observations.map { $0 / m }
-        let operatorNorm = SubspaceIteration(
-            rows: d1, columns: d2,
-            timesRight: { problem.measurementOperator.adjointTimes(z, right: $0) },
-            transposeTimesLeft: { problem.measurementOperator.adjointTransposeTimes(z, left: $0) })
+        let operatorNorm = SubspaceIteration(adjointOf: z, under: problem.measurementOperator, rows: d1, columns: d2)
         let spectralNorm = try operatorNorm.leadingTriples(count: 1, seed: context.seed).values.first ?? 0
         guard spectralNorm > 0 else { throw ModelError("the observations are zero: there is no scale to start from") }
         dataScale = spectralNorm * Double(d1) / context.operatorRescaling.left.trace
@@ -114,7 +111,7 @@ struct GradientIteration {
         var iteration = 0
         while true {
             let residual = problem.residual(theta)
-            let relativeResidual = euclideanNorm(residual) / scale
+            let relativeResidual = BLAS.nrm2(residual) / scale
             guard relativeResidual.isFinite else {
                 throw ModelError(String(format: "gradient descent diverged after %d iterations at step η = %.3g; give a smaller --step (a large --init-scale needs one)", iteration, step))
             }

@@ -25,7 +25,7 @@ public struct LeastNormMethod: RecoveryMethod {
         var estimate = Matrix.zeros(rows: problem.factorization.rows, columns: problem.factorization.columns)
         var residual = problem.observations  // b − A(X), true at the top of each run
         var iterations = 0
-        while euclideanNorm(residual) > target, iterations < context.limits.maxIterations {
+        while BLAS.nrm2(residual) > target, iterations < context.limits.maxIterations {
             let iterationsBefore = iterations
             var residualSquared = BLAS.dot(residual, residual)
             var direction = measurementOperator.adjoint(residual)
@@ -50,7 +50,7 @@ public struct LeastNormMethod: RecoveryMethod {
         }
         let (u, values, vt) = try LAPACK.svd(estimate)
         let parameters = problem.factorization.parameters(singularVectors: u, values: values, right: vt.transposed())
-        let fitted = euclideanNorm(problem.residual(parameters)) <= target
+        let fitted = BLAS.nrm2(problem.residual(parameters)) <= target
         return FactoredSolution(parameters: parameters, iterations: iterations, converged: fitted)
     }
 }

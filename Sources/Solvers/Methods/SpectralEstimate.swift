@@ -33,6 +33,18 @@ struct SubspaceIteration {
     }
 }
 
+extension SubspaceIteration {
+    /// For G = W1·A*(z)·W2, the adjoint of the measurements weighted on either side (W1 = D1⁻¹,
+    /// W2 = D2⁻¹ for dual certificates; no weights for spectral estimates).
+    init(adjointOf z: [Double], under measurementOperator: CountedOperator, rows: Int, columns: Int,
+         leftWeight: SquaredScaling? = nil, rightWeight: SquaredScaling? = nil) {
+        func weighted(_ weight: SquaredScaling?, _ m: Matrix) -> Matrix { weight?.times(m) ?? m }
+        self.init(rows: rows, columns: columns,
+                  timesRight: { v in weighted(leftWeight, measurementOperator.adjointTimes(z, right: weighted(rightWeight, v))) },
+                  transposeTimesLeft: { u in weighted(rightWeight, measurementOperator.adjointTransposeTimes(z, left: weighted(leftWeight, u))) })
+    }
+}
+
 func firstColumns(_ matrix: Matrix, _ count: Int) -> Matrix {
     Matrix(rows: matrix.rows, columns: count, columnMajor: Array(matrix.storage[..<(matrix.rows * count)]))
 }
@@ -45,9 +57,7 @@ extension RecoveryProblem {
         let d1 = factorization.rows, d2 = factorization.columns
         let c = Double(measurementCount) * operatorRescaling.left.trace / Double(d1)
         let z = observations.map { $0 / c }
-        let estimate = SubspaceIteration(rows: d1, columns: d2,
-                                         timesRight: { measurementOperator.adjointTimes(z, right: $0) },
-                                         transposeTimesLeft: { measurementOperator.adjointTransposeTimes(z, left: $0) })
+        let estimate = SubspaceIteration(adjointOf: z, under: measurementOperator, rows: d1, columns: d2)
         let (u, values, v) = try estimate.leadingTriples(count: min(factorization.width * 2, d1, d2), seed: seed)
         return factorization.parameters(singularVectors: u, values: values, right: v)
     }

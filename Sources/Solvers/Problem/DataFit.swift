@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// How the estimate must fit the measurements, as a closed convex set or penalty on the
 /// residual s = A(X) − b. Every model reduces to one of these, so one augmented-Lagrangian
 /// solver serves them all: it only needs the proximal point of the fit, which is a projection
@@ -19,7 +21,7 @@ public enum DataFit: Sendable, Equatable {
         case .exact:
             return [Double](repeating: 0, count: r.count)
         case .euclideanBall(let radius):
-            let norm = euclideanNorm(r)
+            let norm = BLAS.nrm2(r)
             return norm <= radius ? r : r.map { $0 * radius / norm }
         case .l1Ball(let radius):
             return projectOntoL1Ball(r, radius: radius)
@@ -41,7 +43,7 @@ public enum DataFit: Sendable, Equatable {
         case .l1Penalty: return 0
         default:
             let admissible = proximalPoint(s, penaltyParameter: 1)
-            return euclideanNorm(zip(s, admissible).map { $0 - $1 })
+            return BLAS.nrm2(zip(s, admissible).map { $0 - $1 })
         }
     }
 
@@ -54,10 +56,6 @@ public enum DataFit: Sendable, Equatable {
         case .l1Penalty: return "l1-penalty"
         }
     }
-}
-
-func euclideanNorm(_ v: [Double]) -> Double {
-    v.reduce(0) { $0 + $1 * $1 }.squareRoot()
 }
 
 /// Euclidean projection onto {s : ‖s‖₁ ≤ τ} by the sort-and-threshold rule of Duchi et al.

@@ -23,7 +23,7 @@ public struct RecoveryProblem: Sendable {
     }
 
     public var measurementCount: Int { observations.count }
-    public var observationNorm: Double { euclideanNorm(observations) }
+    public var observationNorm: Double { BLAS.nrm2(observations) }
 
     /// A(X(θ)) − b: one pass.
     public func residual(_ parameters: [Double]) -> [Double] {

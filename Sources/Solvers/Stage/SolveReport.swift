@@ -24,7 +24,7 @@ struct SolveReport {
         self.seconds = seconds
         self.method = method
         let residual = problem.residual(solution.parameters)
-        relativeResidual = euclideanNorm(residual) / max(problem.observationNorm, .leastNormalMagnitude)
+        relativeResidual = BLAS.nrm2(residual) / max(problem.observationNorm, .leastNormalMagnitude)
         scaledTrace = problem.flatness(solution.parameters, rescaling: operatorRescaling).value
         objective = scaledTrace + problem.dataFit.penalty(residual)
     }
