@@ -24,6 +24,7 @@ let package = Package(
         // C shims
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMalloc"),
 
         // The stream format, and the operations of the `frames` tool on it
         .target(name: "Frames", dependencies: ["CZstd"], exclude: ["FORMAT.md"]),
@@ -44,7 +45,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Solvers", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
 
         // Command-line plumbing shared by every tool, and the tools
-        .target(name: "ToolSupport", dependencies: ["Frames", argumentParser]),
+        .target(name: "ToolSupport", dependencies: ["Frames", "CMalloc", argumentParser]),
         .executableTarget(name: "frames", dependencies: ["Frames", "FrameTools", "ToolSupport", argumentParser]),
         .executableTarget(name: "generate-ground-truth", dependencies: ["Instances", "Models", "LinearAlgebra", "Frames", "ToolSupport", argumentParser]),
         .executableTarget(name: "sample-measurements", dependencies: ["Instances", "Models", "LinearAlgebra", "Frames", "ToolSupport", argumentParser]),

@@ -17,8 +17,13 @@ public enum PartitionedGEMV {
     static let maximumBlockCount = 8
 
     static func blocks(rows count: Int) -> [Range<Int>] {
-        let blockCount = max(1, min(maximumBlockCount, count / minimumBlockRows))
-        return (0..<blockCount).map { block in (block * count / blockCount)..<((block + 1) * count / blockCount) }
+        split(count, into: max(1, min(maximumBlockCount, count / minimumBlockRows)))
+    }
+
+    /// 0..<count in `pieces` (default: as many as there can be blocks) nearly equal ranges.
+    static func split(_ count: Int, into pieces: Int = maximumBlockCount) -> [Range<Int>] {
+        let pieces = max(1, min(pieces, count))
+        return (0..<pieces).map { piece in (piece * count / pieces)..<((piece + 1) * count / pieces) }
     }
 
     /// A·x.
@@ -111,8 +116,55 @@ public enum PartitionedGEMV {
         return z
     }
 
+    /// AᵀA for a tall A: one syrk per fixed block of rows, the partial sums added in block order.
+    public static func gram(_ a: Matrix) -> Matrix {
+        // Few blocks: each partial sum is a whole n×n matrix to add.
+        let pieces = split(a.rows, into: min(4, max(1, a.rows / minimumBlockRows)))
+        return summedGrams(a, n: a.columns, pieces: pieces.count) { piece in
+            [(first: pieces[piece].lowerBound, rows: pieces[piece].count)]
+        }
+    }
+
+    /// Σ_j A_jᵀA_j over the column blocks A_j = A[:, j·w ..< (j+1)·w]: one syrk per block, the
+    /// blocks in fixed groups whose partial sums are added in group order.
+    public static func blockGram(_ a: Matrix, blockWidth: Int) -> Matrix {
+        precondition(blockWidth > 0 && a.columns % blockWidth == 0, "blockGram: \(a.columns) columns do not split into blocks of \(blockWidth)")
+        let groups = split(a.columns / blockWidth, into: 4)
+        return summedGrams(a, n: blockWidth, pieces: groups.count) { group in
+            groups[group].map { (first: $0 * blockWidth * a.rows, rows: a.rows) }
+        }
+    }
+
+    /// Σ over pieces of Σ over each piece's panels of PᵀP, P the n columns of `a`'s leading
+    /// dimension starting at entry `first` with `rows` rows; pieces run on the workers.
+    private static func summedGrams(_ a: Matrix, n: Int, pieces: Int,
+                                    panels: @Sendable (Int) -> [(first: Int, rows: Int)]) -> Matrix {
+        var partials = [Double](repeating: 0, count: pieces * n * n)
+        a.withUnsafeBufferPointer { entries in
+            partials.withUnsafeMutableBufferPointer { partials in
+                let output = UnsafeMutableSendablePointer(partials.baseAddress!), matrix = UnsafeSendablePointer(entries.baseAddress!)
+                runBlocks(pieces) { piece in
+                    for panel in panels(piece) {
+                        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, blasInt(n), blasInt(panel.rows), 1,
+                                    matrix.pointer + panel.first, blasInt(a.rows), 1, output.pointer + piece * n * n, blasInt(n))
+                    }
+                }
+            }
+        }
+        var sum = Matrix.zeros(rows: n, columns: n)
+        sum.withUnsafeMutableBufferPointer { sum in
+            partials.withUnsafeBufferPointer { partials in
+                for piece in 0..<pieces {
+                    for j in 0..<n { for i in 0...j { sum[i + j * n] += partials[piece * n * n + i + j * n] } }
+                }
+            }
+            for j in 0..<n { for i in (j + 1)..<n { sum[i + j * n] = sum[j + i * n] } }
+        }
+        return sum
+    }
+
     /// Blocks w, w + W, w + 2W, … go to worker w, so the assignment is fixed too.
-    private static func runBlocks(_ count: Int, _ body: @Sendable (Int) -> Void) {
+    static func runBlocks(_ count: Int, _ body: @Sendable (Int) -> Void) {
         let workers = max(1, min(workerCount, count))
         if workers == 1 {
             for block in 0..<count { body(block) }

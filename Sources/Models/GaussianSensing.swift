@@ -59,19 +59,18 @@ public struct GaussianSensing: MeasurementOperator {
         return (value, gradientLeft, gradientRight)
     }
 
+    public func tangentJacobian(left: Matrix, right: Matrix) -> Matrix {
+        StackedMatrixProducts.sidedProducts(sensing, rows: rows, columns: columns, left: left, right: right)
+    }
+
     public func rescaling() -> Rescaling {
         let m = Double(measurementCount)
         // Σ_i A_iA_iᵀ = Σ_q B_qᵀB_q, where B_q (m×d1) is the block of sensing columns holding
-        // column q of every A_i: one syrk per block, accumulated.
-        var left = Matrix.zeros(rows: rows, columns: rows)
-        for q in 0..<columns {
-            BLAS.syrk(sensing, columns: (q * rows)..<((q + 1) * rows), into: &left,
-                      transpose: true, alpha: 1 / (m * Double(columns)), beta: 1)
-        }
-        // Σ_i A_iᵀA_i = CᵀC for the same storage read as an (m·d1) × d2 matrix.
+        // column q of every A_i.
+        let left = PartitionedGEMV.blockGram(sensing, blockWidth: rows) * (1 / (m * Double(columns)))
+        // Σ_i A_iᵀA_i = SᵀS for the same storage read as an (m·d1) × d2 matrix S.
         let stacked = Matrix(rows: measurementCount * rows, columns: columns, columnMajor: sensing.storage)
-        var right = Matrix.zeros(rows: columns, columns: columns)
-        BLAS.syrk(stacked, into: &right, transpose: true, alpha: 1 / (m * Double(rows)))
+        let right = PartitionedGEMV.gram(stacked) * (1 / (m * Double(rows)))
         return Rescaling(left: .dense(left), right: .dense(right))
     }
 }

@@ -36,6 +36,11 @@ public protocol MeasurementOperator: Sendable {
     /// 2Σ_i A_i Q Z_iᵀ and 2Σ_i A_iᵀ P Z_i (Z_i = PᵀA_iQ): the Hessian trace of a middle layer
     /// of a deep factorization (BRIEF §5), which no rescaling captures.
     func sandwichedSquaredNorm(left: Matrix, right: Matrix) -> (value: Double, gradientLeft: Matrix, gradientRight: Matrix)
+    /// The matrix of X ↦ A(X) on the matrices U·Pᵀ + Q·Vᵀ (U d1×a, V d2×b): row i is
+    /// [vec(A_iᵀU), vec(A_iV)] (d2·a + d1·b entries), so A(U·Pᵀ + Q·Vᵀ) is this matrix times
+    /// [vec(P); vec(Q)]. Newton's method on the low-rank matrices solves least-squares
+    /// problems with it.
+    func tangentJacobian(left: Matrix, right: Matrix) -> Matrix
     /// The rescaling of BRIEF §3: D1² = (1/(m·d2)) Σ A_iA_iᵀ and D2² = (1/(m·d1)) Σ A_iᵀA_i.
     func rescaling() -> Rescaling
 }
@@ -55,6 +60,21 @@ extension MeasurementOperator {
 
     public func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix {
         BLAS.matmul(adjoint(y), left, transposeA: true)
+    }
+
+    /// Column by column: column (j, c) of the first block is A(u_c·e_jᵀ), of the second
+    /// A(e_j·v_cᵀ), rank-one matrices every family applies in its factored form.
+    public func tangentJacobian(left: Matrix, right: Matrix) -> Matrix {
+        func unit(_ index: Int, _ size: Int) -> Matrix {
+            var e = Matrix.zeros(rows: size, columns: 1)
+            e[index, 0] = 1
+            return e
+        }
+        func columnOf(_ matrix: Matrix, _ c: Int) -> Matrix { Matrix(rows: matrix.rows, columns: 1, columnMajor: matrix.column(c)) }
+        let leftPairs = (0..<left.columns).flatMap { c in (0..<columns).map { j in (left: columnOf(left, c), right: unit(j, columns)) } }
+        let rightPairs = (0..<right.columns).flatMap { c in (0..<rows).map { j in (left: unit(j, rows), right: columnOf(right, c)) } }
+        let values = applyFactored(leftPairs + rightPairs)
+        return Matrix(rows: measurementCount, columns: values.count, columnMajor: values.flatMap { $0 })
     }
 
     public func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix) {

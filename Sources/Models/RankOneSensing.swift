@@ -62,6 +62,22 @@ public struct RankOneSensing: MeasurementOperator, StructuredAdjoint {
         return (BLAS.dot(leftNorms, rightNorms), gradientLeft, gradientRight)
     }
 
+    /// A_iᵀU = c_i(Uᵀa_i)ᵀ and A_iV = a_i(Vᵀc_i)ᵀ: column (j, c) of each block is a column of
+    /// C (or A) scaled row by row by a column of A·U (or C·V). O(m(d1+d2)(a+b)).
+    public func tangentJacobian(left: Matrix, right: Matrix) -> Matrix {
+        let m = measurementCount
+        let projectedLeft = BLAS.matmul(leftVectors, left), projectedRight = BLAS.matmul(rightVectors, right)
+        var entries: [Double] = []
+        entries.reserveCapacity(m * (columns * left.columns + rows * right.columns))
+        for (vectors, projected) in [(rightVectors, projectedLeft), (leftVectors, projectedRight)] {
+            for c in 0..<projected.columns {
+                let weights = projected.column(c)
+                entries += scalingRows(vectors, by: weights).storage
+            }
+        }
+        return Matrix(rows: m, columns: entries.count / max(m, 1), columnMajor: entries)
+    }
+
     /// Σ A_iA_iᵀ = Σ ‖c_i‖² a_i a_iᵀ = Aᵀ diag(‖c‖²) A: one syrk on rows scaled by ‖c_i‖.
     public func rescaling() -> Rescaling {
         let m = Double(measurementCount)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Frames
 #if canImport(Glibc)
+import CMalloc
 import Glibc
 #endif
 
@@ -97,4 +98,19 @@ public func appendingProvenance(_ entry: JSONValue, to attributes: [String: JSON
     var attributes = attributes
     attributes["provenance"] = .array((attributes["provenance"]?.arrayValue ?? []) + [entry])
     return attributes
+}
+
+/// How the C allocator treats large buffers.
+public enum AllocatorPolicy {
+    /// Large buffers come from the heap and freed ones stay with the process, instead of each
+    /// being mapped fresh and unmapped on release. An iterative solver allocates buffers of the
+    /// same few megabytes every step; mapped fresh, each one costs its pages' faults and zeroing
+    /// again (a third of a Newton step's time at d = 50). The peak resident size is unchanged:
+    /// memory is reused, not kept in addition.
+    public static func reuseLargeBuffers() {
+        #if canImport(Glibc)
+        _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
+        _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
+        #endif
+    }
 }

@@ -131,6 +131,7 @@ struct SolveFlatCommand: ParsableCommand {
         // answer has the same bits at every --threads.
         BLASThreads.count = 1
         PartitionedGEMV.workerCount = output.threads
+        AllocatorPolicy.reuseLargeBuffers()
         let stage = SolveStage(options: try options(), provenance: provenanceEntry(tool: "solve-flat", seed: seed))
         let reader = try inputOptions.makeReader(path: input)
         let stream = try output.makeOutput()

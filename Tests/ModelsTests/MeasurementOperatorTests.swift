@@ -47,6 +47,26 @@ import RandomNumbers
     }
 
     @Test(arguments: OperatorFixtures.all())
+    func tangentJacobianRowsAreEachSensingMatrixTimesTheBases(op: any MeasurementOperator) {
+        var g = PCG64(seed: 11)
+        let u = OperatorFixtures.gaussianMatrix(rows: op.rows, columns: 2, generator: &g)
+        let v = OperatorFixtures.gaussianMatrix(rows: op.columns, columns: 3, generator: &g)
+        let jacobian = op.tangentJacobian(left: u, right: v)
+        #expect(jacobian.rows == op.measurementCount && jacobian.columns == op.columns * 2 + op.rows * 3)
+        for i in stride(from: 0, to: op.measurementCount, by: 3) {
+            let a = OperatorFixtures.sensingMatrix(op, i)
+            let expected = OperatorFixtures.naiveProduct(a.transposed(), u).storage + OperatorFixtures.naiveProduct(a, v).storage
+            let row = (0..<jacobian.columns).map { jacobian[i, $0] }
+            #expect(OperatorFixtures.maxDifference(row, expected) < 1e-12, "\(op.familyName) measurement \(i)")
+        }
+        // And as a map: J·[vec P; vec Q] = A(U·Pᵀ + Q·Vᵀ).
+        let p = OperatorFixtures.gaussianMatrix(rows: op.columns, columns: 2, generator: &g)
+        let q = OperatorFixtures.gaussianMatrix(rows: op.rows, columns: 3, generator: &g)
+        let tangent = OperatorFixtures.naiveProduct(u, p.transposed()) + OperatorFixtures.naiveProduct(q, v.transposed())
+        #expect(OperatorFixtures.maxDifference(BLAS.matvec(jacobian, p.storage + q.storage), op.apply(tangent)) < 1e-11)
+    }
+
+    @Test(arguments: OperatorFixtures.all())
     func rescalingMatchesTheDefiningSums(op: any MeasurementOperator) {
         // D1² = (1/(m·d2)) Σ A_iA_iᵀ and D2² = (1/(m·d1)) Σ A_iᵀA_i, summed from each A_i.
         var left = Matrix.zeros(rows: op.rows, columns: op.rows)

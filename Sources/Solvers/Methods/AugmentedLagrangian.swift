@@ -11,6 +11,15 @@ public struct IterationReport: Sendable {
 
 public typealias ProgressHandler = (IterationReport) -> Void
 
+/// A faster way to the answer from near it, which the augmented Lagrangian hands over to.
+protocol Finisher {
+    /// Whether θ is near enough for `finish` to be worth its cost; asked after every step.
+    func isPromising(_ parameters: [Double]) -> Bool
+    /// A solution, its multiplier and the lower bound on the problem's flatness that certifies
+    /// it, or nil.
+    func finish(_ parameters: [Double]) -> (parameters: [Double], multiplier: [Double], lowerBound: Double)?
+}
+
 /// Stopping rules shared by the methods.
 public struct SolverLimits: Sendable {
     /// Relative feasibility ‖A(X) − b − s‖/‖b‖ and relative stationarity both at most this.
@@ -53,6 +62,9 @@ public struct FactoredSolution: Sendable {
 public struct AugmentedLagrangian {
     public var limits: SolverLimits
     public var progress: ProgressHandler?
+    /// Consulted after every quasi-Newton step: when it finds the iterate promising, the step's
+    /// subproblem is interrupted for it, and a certified answer from it ends the solve.
+    var finisher: (any Finisher)?
 
     public init(limits: SolverLimits, progress: ProgressHandler? = nil) {
         self.limits = limits
@@ -123,13 +135,19 @@ public struct AugmentedLagrangian {
                 // from where the last one stopped rebuilds it (same ρ and y: the same subproblem).
                 let objective = AugmentedLagrangianObjective(problem: problem, multiplier: multiplier, penalty: rho,
                                                              start: theta, knownResidual: known)
-                result = LBFGS().minimize(objective, from: theta, gradientTolerance: innerTolerance,
-                                          maxIterations: min(Self.preconditionerLifetime, limits.maxIterations - iterations),
-                                          history: &history)
+                var quasiNewton = LBFGS()
+                quasiNewton.interruption = finisher.map { finisher in { finisher.isPromising($0) } }
+                result = quasiNewton.minimize(objective, from: theta, gradientTolerance: innerTolerance,
+                                              maxIterations: min(Self.preconditionerLifetime, limits.maxIterations - iterations),
+                                              history: &history)
                 iterations += result.iterations
                 theta = result.point
+                if result.interrupted, let finished = finisher?.finish(theta) {
+                    return (FactoredSolution(parameters: finished.parameters, iterations: iterations, converged: true,
+                                             lowerBound: finished.lowerBound), finished.multiplier)
+                }
                 known = (theta, objective.residual(at: theta))
-                if !(result.reachedTolerance || result.stalled) { history.clear() }
+                if !(result.reachedTolerance || result.stalled || result.interrupted) { history.clear() }
             } while !(result.reachedTolerance || result.stalled) && iterations < limits.maxIterations
 
             let s = known?.residual ?? problem.residual(theta)

@@ -10,6 +10,8 @@ struct LBFGS {
     /// Armijo and curvature constants: the usual quasi-Newton choices.
     var sufficientDecrease = 1e-4
     var curvature = 0.9
+    /// Asked after every step whether to stop early (the point is then returned as `interrupted`).
+    var interruption: (([Double]) -> Bool)?
 
     /// Curvature pairs, kept by the caller across related subproblems (successive
     /// augmented-Lagrangian steps) so each does not start from steepest descent.
@@ -31,6 +33,8 @@ struct LBFGS {
         /// The line search found no decrease above rounding level: the point is as stationary
         /// as double precision can tell.
         var stalled = false
+        /// `interruption` asked to stop here.
+        var interrupted = false
     }
 
     /// Minimizes from `start` until ‖∇f‖₂ ≤ gradientTolerance or `maxIterations` steps.
@@ -73,6 +77,10 @@ struct LBFGS {
             value = accepted.value
             gradient = newGradient
             iteration += 1
+            if let interruption, interruption(x) {
+                return Result(point: x, value: value, gradient: gradient, iterations: iteration,
+                              reachedTolerance: false, interrupted: true)
+            }
         }
         return Result(point: x, value: value, gradient: gradient, iterations: iteration,
                       reachedTolerance: BLAS.nrm2(gradient) <= gradientTolerance)

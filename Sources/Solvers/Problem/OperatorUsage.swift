@@ -47,6 +47,10 @@ public struct CountedOperator: Sendable {
     public func sandwichedSquaredNorm(left: Matrix, right: Matrix) -> (value: Double, gradientLeft: Matrix, gradientRight: Matrix) {
         usage.measure(passes: 2) { base.sandwichedSquaredNorm(left: left, right: right) }
     }
+    /// Two passes: A_iᵀU and A_iV for every i.
+    public func tangentJacobian(left: Matrix, right: Matrix) -> Matrix {
+        usage.measure(passes: 2) { base.tangentJacobian(left: left, right: right) }
+    }
     public func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix) {
         usage.measure { base.adjointProducts(y, left: left, right: right) }
     }

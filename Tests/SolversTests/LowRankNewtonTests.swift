@@ -1,0 +1,98 @@
+import Testing
+import Frames
+import Instances
+import LinearAlgebra
+import Models
+import RandomNumbers
+@testable import Solvers
+
+@Suite("Newton's method on the rank-s matrices, and its certificate")
+struct LowRankNewtonTests {
+    /// θ of width k for X = truth's balanced factors plus a perturbation of relative size
+    /// `noise` in every entry, so Newton's method starts near, not at, the answer.
+    static func perturbedTruth(_ truth: Matrix, rank: Int, width: Int, noise: Double, seed: UInt64) throws -> [Double] {
+        let (u, values, vt) = try LAPACK.svd(truth)
+        var generator = PCG64(seed: seed)
+        let scale = noise * values[0].squareRoot()
+        var left = Matrix.zeros(rows: truth.rows, columns: width), right = Matrix.zeros(rows: truth.columns, columns: width)
+        for j in 0..<width {
+            let root = j < rank ? values[j].squareRoot() : 0
+            for i in 0..<truth.rows { left[i, j] = u[i, j] * root + scale * generator.nextStandardNormal() }
+            for i in 0..<truth.columns { right[i, j] = vt[j, i] * root + scale * generator.nextStandardNormal() }
+        }
+        return left.storage + right.storage
+    }
+
+    static func estimate(_ parameters: [Double], _ factorization: any Factorization) -> Matrix {
+        let (l, r) = factorization.factors(parameters)
+        return BLAS.matmul(l, r, transposeB: true)
+    }
+
+    @Test func fromNearTheTruthItConvergesToItAndTheBoundMatchesStr() throws {
+        let instance = try FlatMethodTests.gaussian(size: 20, rank: 2, measurements: 400)
+        let measurements = try instance.measurements, truth = try instance.matrix(FrameName.truth)
+        let rescaling = measurements.measurementOperator.rescaling()
+        let factorization = GeneralFactorization(rows: 20, columns: 20, width: 5)
+        let problem = RecoveryProblem(measurements: measurements, dataFit: .exact, rescaling: rescaling, factorization: factorization)
+        let newton = try #require(LowRankNewton(problem: problem))
+        let start = try Self.perturbedTruth(truth, rank: 2, width: 5, noise: 1e-2, seed: 3)
+        let refined = try #require(newton.refine(start, rank: 2, tolerance: 1e-10))
+        let x = Self.estimate(refined.parameters, factorization)
+        #expect(relativeDistance(x, truth) <= 1e-12)
+        #expect(BLAS.nrm2(problem.residual(refined.parameters)) <= 1e-13 * problem.observationNorm)
+        // The balanced factors of Theorem 3.2 (str = 2‖D1XD2‖_*, computed densely apart from
+        // the solver), certified by the multiplier to rounding.
+        let str = problem.flatness(refined.parameters).value
+        #expect(abs(str - (try FlatMethodTests.weightedNuclearNorm(x, rescaling))) <= 1e-10 * str)
+        let bound = try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: refined.multiplier).value
+        #expect(bound <= str * (1 + 1e-12) && bound >= str * (1 - 1e-10))
+    }
+
+    @Test func fromTooFarAwayItGivesUpInsteadOfWandering() throws {
+        let instance = try FlatMethodTests.gaussian(size: 20, rank: 2, measurements: 400)
+        let measurements = try instance.measurements
+        let problem = RecoveryProblem(measurements: measurements, dataFit: .exact,
+                                      rescaling: measurements.measurementOperator.rescaling(),
+                                      factorization: GeneralFactorization(rows: 20, columns: 20, width: 3))
+        let newton = try #require(LowRankNewton(problem: problem))
+        // Rank 1 fits nothing here: the residual cannot keep halving.
+        let start = try Self.perturbedTruth(try instance.matrix(FrameName.truth), rank: 2, width: 3, noise: 1e-2, seed: 4)
+        #expect(newton.refine(start, rank: 1, tolerance: 1e-10) == nil)
+    }
+
+    /// Completion with rows 0–5 sampled more (the instance of FlatMethodTests on which flat and
+    /// min-norm differ): the truth is a rank-2 fit Newton's method reaches under either
+    /// weights, but only the operator's weights make it the flattest, and the finisher keeps it
+    /// only there.
+    @Test func theFinisherKeepsOnlyWhatTheBoundCertifies() throws {
+        let size = 24, rank = 2
+        var generator = PCG64(seed: 1)
+        var factors = [Double](repeating: 0, count: 2 * size * rank)
+        generator.fillStandardNormal(&factors)
+        let truth = BLAS.matmul(Matrix(rows: size, columns: rank, columnMajor: Array(factors[..<(size * rank)])),
+                                Matrix(rows: size, columns: rank, columnMajor: Array(factors[(size * rank)...])),
+                                transposeB: true)
+        var rows: [Int] = [], columns: [Int] = []
+        for j in 0..<size {
+            for i in 0..<size where generator.nextUniform() < (i < 6 ? 0.9 : 0.35) {
+                rows.append(i); columns.append(j)
+            }
+        }
+        let completion = try MatrixCompletion(rows: size, columns: size, entryRows: rows, entryColumns: columns)
+        let measurements = try MeasurementSet(measurementOperator: completion, observations: completion.apply(truth))
+        let factorization = GeneralFactorization(rows: size, columns: size, width: 4)
+        let start = try Self.perturbedTruth(truth, rank: rank, width: 4, noise: 1e-3, seed: 5)
+        func finished(_ weights: Rescaling) throws -> [Double]? {
+            let problem = RecoveryProblem(measurements: measurements, dataFit: .exact, rescaling: weights, factorization: factorization)
+            let finisher = try #require(NewtonFinisher(problem: problem, tolerance: 1e-10))
+            #expect(finisher.isPromising(start))
+            let newton = try #require(LowRankNewton(problem: problem))
+            let refined = try #require(newton.refine(start, rank: rank, tolerance: 1e-10))
+            #expect(relativeDistance(Self.estimate(refined.parameters, factorization), truth) <= 1e-10)
+            return finisher.finish(start)?.parameters
+        }
+        let rescaling = completion.rescaling()
+        #expect(try finished(rescaling) != nil)
+        #expect(try finished(rescaling.isotropic) == nil)
+    }
+}
