@@ -1,4 +1,7 @@
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Dimension-checked wrappers over the OpenBLAS kernels the toolkit uses, so that callers never
 /// write a leading dimension or a stride and a shape mistake traps here instead of reading past
@@ -148,5 +151,18 @@ public enum BLASThreads {
             precondition(newValue >= 1, "BLAS thread count must be at least 1, got \(newValue)")
             openblas_set_num_threads(blasInt(newValue))
         }
+    }
+
+    /// Pins OpenBLAS to one thread and stops its pool. OpenBLAS starts the pool when it loads,
+    /// and the threads spin (sched_yield) for their timeout, about a tenth of a second, before
+    /// they sleep: long enough to take a core from a tool's own workers through a whole solve.
+    /// Call it at start-up, before any other thread uses BLAS; a later threaded call would
+    /// start the pool again.
+    public static func runSingleThreaded() {
+        count = 1
+        // OpenBLAS's own shutdown (also used at fork), looked up at run time because builds
+        // without threads do not have it.
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return }
+        _ = unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)()
     }
 }

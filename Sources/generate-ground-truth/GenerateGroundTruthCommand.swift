@@ -95,7 +95,7 @@ struct GenerateGroundTruthCommand: ParsableCommand {
             // OpenBLAS rounds gemm and its reductions differently at different thread counts,
             // and products of thin factors gain nothing from threads, so one thread keeps the
             // same bytes whatever OPENBLAS_NUM_THREADS or the number of cores say.
-            BLASThreads.count = 1
+            BLASThreads.runSingleThreaded()
             let specification = try makeSpecification()
             let groundTruth = try generateGroundTruth(specification)
             let provenance = provenanceEntry(tool: Self.toolName, arguments: specification.commandLineArguments,

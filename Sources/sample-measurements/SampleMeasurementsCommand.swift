@@ -75,7 +75,7 @@ struct SampleMeasurementsCommand: ParsableCommand {
         try runTool("sample-measurements") {
             // OpenBLAS rounds differently at different thread counts; one thread keeps the
             // observations byte-identical everywhere (the dense work here is a single gemv).
-            BLASThreads.count = 1
+            BLASThreads.runSingleThreaded()
             let reader = try input.makeReader()
             let stream = try output.makeOutput()
             var truth: Frame?

@@ -129,7 +129,7 @@ struct SolveFlatCommand: ParsableCommand {
     private func solve() throws -> Bool {
         // Dense products run on our own fixed split of the operator (PartitionedGEMV), so the
         // answer has the same bits at every --threads.
-        BLASThreads.count = 1
+        BLASThreads.runSingleThreaded()
         PartitionedGEMV.workerCount = output.threads
         AllocatorPolicy.reuseLargeBuffers()
         let stage = SolveStage(options: try options(), provenance: provenanceEntry(tool: "solve-flat", seed: seed))

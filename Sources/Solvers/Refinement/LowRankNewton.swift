@@ -20,8 +20,13 @@ struct LowRankNewton {
     private let leftInverse: SquaredScaling, rightInverse: SquaredScaling
 
     /// Gauss–Newton steps before giving up; from where the augmented Lagrangian hands over,
-    /// four or five reach rounding.
+    /// three or four reach rounding.
     static let maximumSteps = 8
+    /// Below this relative residual, the step from X to X' moves the tangent space by about as
+    /// much, δ, and the multiplier built on X's tangent space certifies X' to O(δ²) (the
+    /// displacement off a tangent space is second order): X' needs its residual, one pass,
+    /// instead of a Jacobian of its own.
+    static let reusableJacobianResidual = 1e-6
     /// The Jacobian on the tangent space is held densely (m × s(d1+d2−s)); beyond this many
     /// entries the refinement is not attempted.
     static let jacobianEntryLimit = 1 << 24
@@ -66,29 +71,35 @@ struct LowRankNewton {
                                  right: rightInverse.times(firstColumns(weighted.right, s)))
         guard var current = try? point.orthonormalized() else { return nil }
         var previous = Double.infinity
-        for step in 0...Self.maximumSteps {
-            guard let system = try? TangentSystem(problem: problem, at: current) else { return nil }
+        guard var system = try? TangentSystem(problem: problem, at: current) else { return nil }
+        for _ in 0..<Self.maximumSteps {
             let norm = BLAS.nrm2(system.residual)
-            if norm <= tolerance * target, norm <= 1e-2 * tolerance * target || norm > 0.1 * previous {
-                return try? certified(current, system: system)
-            }
-            if step == Self.maximumSteps || norm > 0.5 * previous { return nil }
+            if norm <= tolerance * target { return try? certified(current, system: system) }
+            if norm > 0.5 * previous { return nil }
             previous = norm
-            guard let next = try? system.newtonStep(from: current) else { return nil }
-            point = next
-            guard let truncated = try? point.truncated(to: s) else { return nil }
-            current = truncated
+            guard let step = try? system.newtonStep(from: current), let next = try? step.truncated(to: s) else { return nil }
+            if norm <= Self.reusableJacobianResidual * target {
+                var residual = problem.measurementOperator.applyFactored(left: BLAS.matmul(next.u, next.core), right: next.v)
+                BLAS.axpy(-1, problem.observations, &residual)
+                if BLAS.nrm2(residual) <= tolerance * target { return try? certified(next, system: system) }
+            }
+            current = next
+            guard let nextSystem = try? TangentSystem(problem: problem, at: current) else { return nil }
+            system = nextSystem
         }
         return nil
     }
 
-    /// θ of the balanced flat factorization of X and the least-norm multiplier for it.
+    /// θ of the balanced flat factorization of X and the least-norm multiplier for it, from
+    /// the system at X or at the point one converging step before it.
     private func certified(_ point: OrthonormalPoint, system: TangentSystem) throws -> (parameters: [Double], multiplier: [Double]) {
         let weighted = try Self.triples(leftRoot.times(BLAS.matmul(point.u, point.core)), rightRoot.times(point.v))
-        // ⟨G, ξ⟩ for G = D1·U_w·V_wᵀ·D2 and ξ = U·Pᵀ + Q·Vᵀ: (Gᵀ·U, G·V) in the coordinates (P, Q).
+        // ⟨G, ξ⟩ for G = D1·U_w·V_wᵀ·D2 and ξ = U·Pᵀ + Q·Vᵀ on the system's tangent space:
+        // (Gᵀ·U, G·V) in its coordinates (P, Q).
         let scaledLeft = leftRoot.times(weighted.left), scaledRight = rightRoot.times(weighted.right)
-        let alongLeft = BLAS.matmul(scaledRight, BLAS.matmul(scaledLeft, point.u, transposeA: true))
-        let alongRight = BLAS.matmul(scaledLeft, BLAS.matmul(scaledRight, point.v, transposeA: true))
+        let u = system.basis.u, v = system.basis.v
+        let alongLeft = BLAS.matmul(scaledRight, BLAS.matmul(scaledLeft, u, transposeA: true))
+        let alongRight = BLAS.matmul(scaledLeft, BLAS.matmul(scaledRight, v, transposeA: true))
         let y = try system.leastNormSolution(ofAdjointEquation: alongLeft.storage + alongRight.storage)
         let parameters = problem.factorization.parameters(singularVectors: leftInverse.times(weighted.left), values: weighted.values,
                                                           right: rightInverse.times(weighted.right))
@@ -138,6 +149,8 @@ private struct OrthonormalPoint {
 /// are redundant (Q = U·M, P = −V·Mᵀ give zero), so the Gram matrix JᵀJ gets λ‖UᵀQ‖² added:
 /// that leaves every least-squares solution's J·z alone and picks the one with UᵀQ = 0.
 private struct TangentSystem {
+    /// The point whose tangent space this is.
+    let basis: OrthonormalPoint
     let jacobian: Matrix
     let residual: [Double]
     /// Cholesky factor of JᵀJ + λ·(0 ⊕ I_s⊗UUᵀ).
@@ -145,6 +158,7 @@ private struct TangentSystem {
 
     init(problem: RecoveryProblem, at point: OrthonormalPoint) throws {
         let d1 = point.u.rows, d2 = point.v.rows, s = point.u.columns
+        basis = point
         jacobian = problem.measurementOperator.tangentJacobian(left: point.u, right: point.v)
         // A(U·C·Vᵀ) = J·[0; vec(U·C)]: the Jacobian's passes give the residual too.
         var residual = BLAS.matvec(jacobian, [Double](repeating: 0, count: d2 * s) + BLAS.matmul(point.u, point.core).storage)
