@@ -29,26 +29,18 @@ trap 'rm -rf "$scratch"' EXIT
   | "$bin/sample-measurements" --operator completion --p "$p" --seed 2 > "$scratch/instance.frames"
 "$bin/frames" ls --json "$scratch/instance.frames" > "$scratch/instance.json"
 
-PYTHONPATH="$here/Pipelines" python3 - "$bin/solve-flat" "$scratch" "$repeats" "$d" "$r" "$p" <<'PY'
-import json, math, os, subprocess, sys, time
+PYTHONPATH="$here/Pipelines:$here/Pipelines/bench" python3 - "$bin/solve-flat" "$scratch" "$repeats" "$d" "$r" "$p" <<'PY'
+import os, sys
 import numpy as np
-import flatframes
+import benchlib, flatframes
 
 tool, scratch, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
 d, r, p = sys.argv[4:]
 instance_path, output_path = os.path.join(scratch, "instance.frames"), os.path.join(scratch, "out.frames")
 
-walls, peaks = [], []
-for _ in range(repeats):
-    with open(instance_path, "rb") as source, open(output_path, "wb") as sink:
-        start = time.perf_counter()
-        child = subprocess.Popen([tool, "--quiet", "--tol", "1e-7"], stdin=source, stdout=sink)
-        _, status, usage = os.wait4(child.pid, 0)
-        walls.append(time.perf_counter() - start)
-        child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        sys.exit(f"completion-speed.sh: solve-flat exited with status {child.returncode}")
-    peaks.append(usage.ru_maxrss * 1024)  # KiB on Linux
+runs = [benchlib.measured_run([tool, "--quiet", "--tol", "1e-7"], instance_path, output_path, "completion-speed.sh")
+        for _ in range(repeats)]
+walls, peaks = [wall for wall, _ in runs], [peak for _, peak in runs]
 
 with open(instance_path, "rb") as stream:
     frames = {frame.name: frame.array for frame in flatframes.read_frames(stream)
@@ -60,10 +52,7 @@ X, attributes = estimate.array, estimate.attributes
 error = float(np.linalg.norm(X - truth) / np.linalg.norm(truth))
 residual = float(np.linalg.norm(X[entries[:, 0], entries[:, 1]] - b) / np.linalg.norm(b))
 
-decoded = 0
-for line in open(os.path.join(scratch, "instance.json")):
-    header = json.loads(line)
-    decoded += math.prod(header["shape"]) * flatframes.DTYPES[header["dtype"]].itemsize
+decoded = benchlib.decoded_bytes(os.path.join(scratch, "instance.json"))
 d1, d2 = truth.shape
 k = int(attributes.get("rank", 0))
 factors = (d1 + d2) * k * 8

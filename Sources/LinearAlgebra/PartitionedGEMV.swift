@@ -118,8 +118,8 @@ public enum PartitionedGEMV {
 
     /// AᵀA for a tall A: one syrk per fixed block of rows, the partial sums added in block order.
     public static func gram(_ a: Matrix) -> Matrix {
-        // Few blocks: each partial sum is a whole n×n matrix to add.
-        let pieces = split(a.rows, into: min(4, max(1, a.rows / minimumBlockRows)))
+        // Two blocks: each partial sum is a whole n×n matrix to hold and add.
+        let pieces = split(a.rows, into: min(2, max(1, a.rows / minimumBlockRows)))
         return summedGrams(a, n: a.columns, pieces: pieces.count) { piece in
             [(first: pieces[piece].lowerBound, rows: pieces[piece].count)]
         }
@@ -136,29 +136,30 @@ public enum PartitionedGEMV {
     }
 
     /// Σ over pieces of Σ over each piece's panels of PᵀP, P the n columns of `a`'s leading
-    /// dimension starting at entry `first` with `rows` rows; pieces run on the workers.
+    /// dimension starting at entry `first` with `rows` rows; pieces run on the workers. The
+    /// first piece sums into the result itself, the others into buffers added after it.
     private static func summedGrams(_ a: Matrix, n: Int, pieces: Int,
                                     panels: @Sendable (Int) -> [(first: Int, rows: Int)]) -> Matrix {
-        var partials = [Double](repeating: 0, count: pieces * n * n)
+        var sum = Matrix.zeros(rows: n, columns: n)
+        var partials = [Double](repeating: 0, count: (pieces - 1) * n * n)
         a.withUnsafeBufferPointer { entries in
-            partials.withUnsafeMutableBufferPointer { partials in
-                let output = UnsafeMutableSendablePointer(partials.baseAddress!), matrix = UnsafeSendablePointer(entries.baseAddress!)
-                runBlocks(pieces) { piece in
-                    for panel in panels(piece) {
-                        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, blasInt(n), blasInt(panel.rows), 1,
-                                    matrix.pointer + panel.first, blasInt(a.rows), 1, output.pointer + piece * n * n, blasInt(n))
+            sum.withUnsafeMutableBufferPointer { sum in
+                partials.withUnsafeMutableBufferPointer { partials in
+                    let first = UnsafeMutableSendablePointer(sum.baseAddress!), matrix = UnsafeSendablePointer(entries.baseAddress!)
+                    let others = partials.baseAddress.map { UnsafeMutableSendablePointer($0) }
+                    runBlocks(pieces) { piece in
+                        let output = piece == 0 ? first.pointer : others!.pointer + (piece - 1) * n * n
+                        for panel in panels(piece) {
+                            cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, blasInt(n), blasInt(panel.rows), 1,
+                                        matrix.pointer + panel.first, blasInt(a.rows), 1, output, blasInt(n))
+                        }
+                    }
+                    for piece in 1..<max(pieces, 1) {
+                        for j in 0..<n { for i in 0...j { sum[i + j * n] += partials[(piece - 1) * n * n + i + j * n] } }
                     }
                 }
+                for j in 0..<n { for i in (j + 1)..<n { sum[i + j * n] = sum[j + i * n] } }
             }
-        }
-        var sum = Matrix.zeros(rows: n, columns: n)
-        sum.withUnsafeMutableBufferPointer { sum in
-            partials.withUnsafeBufferPointer { partials in
-                for piece in 0..<pieces {
-                    for j in 0..<n { for i in 0...j { sum[i + j * n] += partials[piece * n * n + i + j * n] } }
-                }
-            }
-            for j in 0..<n { for i in (j + 1)..<n { sum[i + j * n] = sum[j + i * n] } }
         }
         return sum
     }

@@ -10,6 +10,7 @@ public struct GaussianSensing: MeasurementOperator {
     /// m × (d1·d2).
     public let sensing: Matrix
     public var measurementCount: Int { sensing.rows }
+    public var storedEntryCount: Int { sensing.storage.count }
 
     public init(sensing: Matrix, rows: Int, columns: Int) {
         precondition(sensing.columns == rows * columns, "sensing matrix has \(sensing.columns) columns, expected \(rows)·\(columns)")

@@ -7,6 +7,7 @@ public struct IdentityObservation: MeasurementOperator {
     public let rows: Int
     public let columns: Int
     public var measurementCount: Int { rows * columns }
+    public var storedEntryCount: Int { 0 }
 
     public init(rows: Int, columns: Int) {
         self.rows = rows

@@ -10,6 +10,7 @@ public struct MatrixCompletion: MeasurementOperator, StructuredAdjoint {
     public let entryRows: [Int]
     public let entryColumns: [Int]
     public var measurementCount: Int { entryRows.count }
+    public var storedEntryCount: Int { 2 * entryRows.count }
 
     public init(rows: Int, columns: Int, entryRows: [Int], entryColumns: [Int]) throws {
         guard entryRows.count == entryColumns.count else {

@@ -16,6 +16,9 @@ public protocol MeasurementOperator: Sendable {
     var columns: Int { get }
     /// m.
     var measurementCount: Int { get }
+    /// How many numbers the operator holds (m·d1·d2 for dense sensing, m·(d1+d2) for rank-one
+    /// measurements, …): what solvers size their optional working space against.
+    var storedEntryCount: Int { get }
 
     /// A(X).
     func apply(_ x: Matrix) -> [Double]

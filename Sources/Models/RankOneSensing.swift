@@ -13,6 +13,10 @@ public struct RankOneSensing: MeasurementOperator, StructuredAdjoint {
     public var rows: Int { leftVectors.columns }
     public var columns: Int { rightVectors.columns }
     public var measurementCount: Int { leftVectors.rows }
+    /// Quadratic sensing stores its features once.
+    public var storedEntryCount: Int {
+        familyName == "quadratic" ? leftVectors.storage.count : leftVectors.storage.count + rightVectors.storage.count
+    }
 
     public static func bilinear(left: Matrix, right: Matrix) -> RankOneSensing {
         RankOneSensing(familyName: "bilinear", leftVectors: left, rightVectors: right)

@@ -27,9 +27,12 @@ struct LowRankNewton {
     /// displacement off a tangent space is second order): X' needs its residual, one pass,
     /// instead of a Jacobian of its own.
     static let reusableJacobianResidual = 1e-6
-    /// The Jacobian on the tangent space is held densely (m × s(d1+d2−s)); beyond this many
-    /// entries the refinement is not attempted.
-    static let jacobianEntryLimit = 1 << 24
+    /// The Jacobian on the tangent space (m×n, n = s(d1+d2)) is held densely, with its n×n Gram
+    /// matrix and Cholesky factor: the refinement is attempted only when they fit in this share
+    /// of the operator's own storage, or in `workingSpaceFloor` entries (8 MB) for small
+    /// operators, so its memory stays a fraction of the stream's.
+    static let workingSpaceShare = 0.25
+    static let workingSpaceFloor = 1 << 20
 
     /// Only exact fits of two free factors have a rank-s manifold of fits to walk on.
     init?(problem: RecoveryProblem) {
@@ -57,7 +60,10 @@ struct LowRankNewton {
     /// tangent-space Jacobian small enough to hold.
     func isRefinable(_ s: Int) -> Bool {
         let d1 = problem.factorization.rows, d2 = problem.factorization.columns, m = problem.measurementCount
-        return s > 0 && 2 * s <= min(d1, d2) && s * (d1 + d2 - s) < m && m * (d1 + d2) * s <= Self.jacobianEntryLimit
+        let n = s * (d1 + d2)
+        let budget = max(Self.workingSpaceShare * Double(problem.measurementOperator.base.storedEntryCount),
+                         Double(Self.workingSpaceFloor))
+        return s > 0 && 2 * s <= min(d1, d2) && s * (d1 + d2 - s) < m && Double(m * n + 3 * n * n) <= budget
     }
 
     /// A fit of rank s near θ with its multiplier (in the augmented Lagrangian's sign and scale),
@@ -67,12 +73,13 @@ struct LowRankNewton {
         let (left, right) = problem.factorization.factors(parameters)
         guard let weighted = try? Self.triples(leftRoot.times(left), rightRoot.times(right)) else { return nil }
         let target = BLAS.nrm2(problem.observations)
-        var point = LowRankPoint(left: leftInverse.times(Self.scaled(firstColumns(weighted.left, s), by: Array(weighted.values[..<s]))),
+        let start = LowRankPoint(left: leftInverse.times(Self.scaled(firstColumns(weighted.left, s), by: Array(weighted.values[..<s]))),
                                  right: rightInverse.times(firstColumns(weighted.right, s)))
-        guard var current = try? point.orthonormalized() else { return nil }
+        guard var current = try? start.orthonormalized() else { return nil }
         var previous = Double.infinity
-        guard var system = try? TangentSystem(problem: problem, at: current) else { return nil }
         for _ in 0..<Self.maximumSteps {
+            // Scoped to one step: one Jacobian in memory at a time.
+            guard let system = try? TangentSystem(problem: problem, at: current) else { return nil }
             let norm = BLAS.nrm2(system.residual)
             if norm <= tolerance * target { return try? certified(current, system: system) }
             if norm > 0.5 * previous { return nil }
@@ -84,8 +91,6 @@ struct LowRankNewton {
                 if BLAS.nrm2(residual) <= tolerance * target { return try? certified(next, system: system) }
             }
             current = next
-            guard let nextSystem = try? TangentSystem(problem: problem, at: current) else { return nil }
-            system = nextSystem
         }
         return nil
     }
