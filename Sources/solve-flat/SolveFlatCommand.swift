@@ -26,7 +26,10 @@ struct SolveFlatCommand: ParsableCommand {
             injected outliers one of --l1-budget, --oracle-budget or --penalized is required.
 
             Methods (BRIEF §6): flat and min-norm minimize str (min-norm with D1 = D2 = I) \
-            over the factorizations that fit, by an augmented Lagrangian on the factors. \
+            over the factorizations that fit, by an augmented Lagrangian on the factors; \
+            with an exact fit, once the weighted spectrum of L·Rᵀ shows a rank s below --rank, \
+            Newton's method on the rank-s matrices finishes to rounding in a few passes, and \
+            its answer is kept only if the duality certificate confirms it to 1e-9. \
             convex solves the weighted nuclear-norm relaxation min 2‖D1XD2‖_* (plus the fit) \
             with the fit kept exactly and factors its answer by Theorem 3.2; it holds X densely. \
             flat and convex report lower_bound, a duality certificate. With --penalized prefer \

@@ -44,7 +44,8 @@ struct LowRankNewtonTests {
         // the solver), certified by the multiplier to rounding.
         let str = problem.flatness(refined.parameters).value
         #expect(abs(str - (try FlatMethodTests.weightedNuclearNorm(x, rescaling))) <= 1e-10 * str)
-        let bound = try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: refined.multiplier).value
+        // With data this plentiful the multiplier of least norm certifies on its own.
+        let bound = try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: refined.multipliers[0]).value
         #expect(bound <= str * (1 + 1e-12) && bound >= str * (1 - 1e-10))
     }
 
@@ -89,10 +90,37 @@ struct LowRankNewtonTests {
             let newton = try #require(LowRankNewton(problem: problem))
             let refined = try #require(newton.refine(start, rank: rank, tolerance: 1e-10))
             #expect(relativeDistance(Self.estimate(refined.parameters, factorization), truth) <= 1e-10)
-            return finisher.finish(start)?.parameters
+            return finisher.finish(start, multiplier: [Double](repeating: 0, count: measurements.observations.count))?.parameters
         }
         let rescaling = completion.rescaling()
         #expect(try finished(rescaling) != nil)
         #expect(try finished(rescaling.isotropic) == nil)
+    }
+
+    /// At m = 2.5·r(d1+d2) with factors of full width, the multiplier of least norm is not a
+    /// certificate (its part off the tangent space exceeds norm 1), and the augmented
+    /// Lagrangian's own multiplier, projected onto the tangent conditions, is: the solve still
+    /// ends in Newton's method, at rounding.
+    @Test func nearTheRecoveryThresholdTheMethodsOwnMultiplierCertifies() throws {
+        let instance = try StreamInstance(truth: GroundTruthSpecification(rows: 24, columns: 24, rank: 2, seed: 3),
+                                          measurements: MeasurementSpecification(family: .gaussian, size: .count(240), seed: 3001))
+        let solved = try instance.solve(options(width: 24))
+        #expect(solved.converged)
+        #expect(try #require(solved.attribute(SolverAttributeKey.residual)) <= 1e-13)
+        #expect(relativeDistance(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-12)
+        let str = try #require(solved.attribute(SolverAttributeKey.scaledTrace))
+        #expect(try #require(solved.attribute(SolverAttributeKey.lowerBound)) >= str * (1 - NewtonFinisher.certifiedGap))
+        // Newton's method alone, from near the truth and with no reference: it reaches the
+        // truth, and the least-norm multiplier's bound falls short of its str.
+        let measurements = try instance.measurements
+        let rescaling = measurements.measurementOperator.rescaling()
+        let factorization = GeneralFactorization(rows: 24, columns: 24, width: 24)
+        let problem = RecoveryProblem(measurements: measurements, dataFit: .exact, rescaling: rescaling, factorization: factorization)
+        let start = try Self.perturbedTruth(try instance.matrix(FrameName.truth), rank: 2, width: 24, noise: 1e-3, seed: 6)
+        let newton = try #require(LowRankNewton(problem: problem))
+        let refined = try #require(newton.refine(start, rank: 2, tolerance: 1e-10))
+        #expect(relativeDistance(Self.estimate(refined.parameters, factorization), try instance.matrix(FrameName.truth)) <= 1e-12)
+        let leastNormBound = try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: refined.multipliers[0]).value
+        #expect(leastNormBound < problem.flatness(refined.parameters).value * (1 - NewtonFinisher.certifiedGap))
     }
 }

@@ -16,8 +16,8 @@ protocol Finisher {
     /// Whether θ is near enough for `finish` to be worth its cost; asked after every step.
     func isPromising(_ parameters: [Double]) -> Bool
     /// A solution, its multiplier and the lower bound on the problem's flatness that certifies
-    /// it, or nil.
-    func finish(_ parameters: [Double]) -> (parameters: [Double], multiplier: [Double], lowerBound: Double)?
+    /// it, or nil; `multiplier` is the method's own estimate at θ.
+    func finish(_ parameters: [Double], multiplier: [Double]) -> (parameters: [Double], multiplier: [Double], lowerBound: Double)?
 }
 
 /// Stopping rules shared by the methods.
@@ -142,7 +142,9 @@ public struct AugmentedLagrangian {
                                               history: &history)
                 iterations += result.iterations
                 theta = result.point
-                if result.interrupted, let finished = finisher?.finish(theta) {
+                // The subproblem's gradient in the residual, ρ(r − p), is the multiplier at θ.
+                if result.interrupted, let finisher,
+                   let finished = finisher.finish(theta, multiplier: objective.fitTerm(residual: objective.residual(at: theta)).gradient) {
                     return (FactoredSolution(parameters: finished.parameters, iterations: iterations, converged: true,
                                              lowerBound: finished.lowerBound), finished.multiplier)
                 }

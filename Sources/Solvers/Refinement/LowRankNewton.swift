@@ -66,9 +66,10 @@ struct LowRankNewton {
         return s > 0 && 2 * s <= min(d1, d2) && s * (d1 + d2 - s) < m && Double(m * n + 3 * n * n) <= budget
     }
 
-    /// A fit of rank s near θ with its multiplier (in the augmented Lagrangian's sign and scale),
-    /// or nil when Newton's method does not converge from θ.
-    func refine(_ parameters: [Double], rank s: Int, tolerance: Double) -> (parameters: [Double], multiplier: [Double])? {
+    /// A fit of rank s near θ with candidate multipliers for it (in the augmented Lagrangian's
+    /// sign and scale; see `certified`), or nil when Newton's method does not converge from θ.
+    func refine(_ parameters: [Double], rank s: Int, tolerance: Double,
+                reference: [Double]? = nil) -> (parameters: [Double], multipliers: [[Double]])? {
         guard isRefinable(s) else { return nil }
         let (left, right) = problem.factorization.factors(parameters)
         guard let weighted = try? Self.triples(leftRoot.times(left), rightRoot.times(right)) else { return nil }
@@ -81,23 +82,31 @@ struct LowRankNewton {
             // Scoped to one step: one Jacobian in memory at a time.
             guard let system = try? TangentSystem(problem: problem, at: current) else { return nil }
             let norm = BLAS.nrm2(system.residual)
-            if norm <= tolerance * target { return try? certified(current, system: system) }
             if norm > 0.5 * previous { return nil }
             previous = norm
             guard let step = try? system.newtonStep(from: current), let next = try? step.truncated(to: s) else { return nil }
             if norm <= Self.reusableJacobianResidual * target {
+                // This Jacobian certifies the point one step on as well: take the step, for one
+                // pass, whenever it lowers the residual (to rounding, as a rule).
                 var residual = problem.measurementOperator.applyFactored(left: BLAS.matmul(next.u, next.core), right: next.v)
                 BLAS.axpy(-1, problem.observations, &residual)
-                if BLAS.nrm2(residual) <= tolerance * target { return try? certified(next, system: system) }
+                let nextNorm = BLAS.nrm2(residual)
+                if nextNorm <= tolerance * target, nextNorm < norm { return try? certified(next, system: system, reference: reference) }
             }
+            if norm <= tolerance * target { return try? certified(current, system: system, reference: reference) }
             current = next
         }
         return nil
     }
 
-    /// θ of the balanced flat factorization of X and the least-norm multiplier for it, from
-    /// the system at X or at the point one converging step before it.
-    private func certified(_ point: OrthonormalPoint, system: TangentSystem) throws -> (parameters: [Double], multiplier: [Double]) {
+    /// θ of the balanced flat factorization of X, and multipliers y with D1⁻¹A*(y)D2⁻¹ = U·Vᵀ
+    /// on the tangent space of the system (at X or one converging step before it): the one of
+    /// least norm, and, given a reference y₀ (the augmented Lagrangian's estimate), the one
+    /// nearest to it. The least-norm one certifies when the data are plentiful; near the
+    /// recovery threshold its part off the tangent space can exceed norm 1 while the optimal
+    /// multiplier's does not, and the reference, which tends to the optimal one, is closer.
+    private func certified(_ point: OrthonormalPoint, system: TangentSystem,
+                           reference: [Double]?) throws -> (parameters: [Double], multipliers: [[Double]]) {
         let weighted = try Self.triples(leftRoot.times(BLAS.matmul(point.u, point.core)), rightRoot.times(point.v))
         // ⟨G, ξ⟩ for G = D1·U_w·V_wᵀ·D2 and ξ = U·Pᵀ + Q·Vᵀ on the system's tangent space:
         // (Gᵀ·U, G·V) in its coordinates (P, Q).
@@ -105,10 +114,20 @@ struct LowRankNewton {
         let u = system.basis.u, v = system.basis.v
         let alongLeft = BLAS.matmul(scaledRight, BLAS.matmul(scaledLeft, u, transposeA: true))
         let alongRight = BLAS.matmul(scaledLeft, BLAS.matmul(scaledRight, v, transposeA: true))
-        let y = try system.leastNormSolution(ofAdjointEquation: alongLeft.storage + alongRight.storage)
+        let g = alongLeft.storage + alongRight.storage
+        // The augmented Lagrangian's y is −2 times the certificate's (its str carries the 2).
+        var candidates = [try system.leastNormSolution(ofAdjointEquation: g)]
+        if let reference {
+            let y0 = reference.map { -0.5 * $0 }
+            var gap = g
+            BLAS.axpy(-1, BLAS.matvec(system.jacobian, y0, transpose: true), &gap)
+            var nearest = try system.leastNormSolution(ofAdjointEquation: gap)
+            BLAS.axpy(1, y0, &nearest)
+            candidates.append(nearest)
+        }
         let parameters = problem.factorization.parameters(singularVectors: leftInverse.times(weighted.left), values: weighted.values,
                                                           right: rightInverse.times(weighted.right))
-        return (parameters, y.map { -2 * $0 })
+        return (parameters, candidates.map { $0.map { -2 * $0 } })
     }
 
     /// The singular triples of A·Bᵀ from thin QR factors of A and B, never forming A·Bᵀ.
@@ -217,8 +236,10 @@ final class NewtonFinisher: Finisher {
     /// complementarity holds there, and a point the bound does not certify is no optimum.
     static let certifiedGap = 1e-9
 
+    /// Nil when no rank can be refined (the Jacobian is too large even at rank 1): then the
+    /// spectra are not worth computing after every step.
     init?(problem: RecoveryProblem, tolerance: Double) {
-        guard let newton = LowRankNewton(problem: problem) else { return nil }
+        guard let newton = LowRankNewton(problem: problem), newton.isRefinable(1) else { return nil }
         self.newton = newton
         self.problem = problem
         self.tolerance = tolerance
@@ -231,11 +252,16 @@ final class NewtonFinisher: Finisher {
         return true
     }
 
-    func finish(_ parameters: [Double]) -> (parameters: [Double], multiplier: [Double], lowerBound: Double)? {
-        guard let rank, let candidate = newton.refine(parameters, rank: rank, tolerance: tolerance),
-              let bound = try? DualBound(problem: problem, rescaling: problem.rescaling).bound(multiplier: candidate.multiplier).value,
-              bound >= problem.flatness(candidate.parameters).value * (1 - Self.certifiedGap)
+    func finish(_ parameters: [Double], multiplier: [Double]) -> (parameters: [Double], multiplier: [Double], lowerBound: Double)? {
+        guard let rank, let candidate = newton.refine(parameters, rank: rank, tolerance: tolerance, reference: multiplier)
         else { return nil }
-        return (candidate.parameters, candidate.multiplier, bound)
+        let objective = problem.flatness(candidate.parameters).value
+        let certificate = DualBound(problem: problem, rescaling: problem.rescaling)
+        for y in candidate.multipliers {
+            if let bound = try? certificate.bound(multiplier: y).value, bound >= objective * (1 - Self.certifiedGap) {
+                return (candidate.parameters, y, bound)
+            }
+        }
+        return nil
     }
 }
