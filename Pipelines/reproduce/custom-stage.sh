@@ -20,7 +20,7 @@
 # corrupted column violates: the budget fit ends with relative error ~0.18 (0.03 on the clean
 # columns); the penalized convex fit recovers the clean columns exactly (~1e-10) but absorbs
 # the corrupted columns into a rank-3 estimate (overall error ~8.6). See
-# Pipelines/results/custom-stage/README-snippet.md.
+# Pipelines/results/custom-stage/README.md.
 #
 # Usage: Pipelines/reproduce/custom-stage.sh [--out DIR] [--d D] [--rank R] [--columns C]
 #            [--magnitude A] [--small]

@@ -54,9 +54,9 @@
 #   joblog.tsv                  GNU parallel's job log (per-job runtime, exit status, host)
 # and a summary (the grid, C, wall time) on stdout.
 #
-# Wall time at the default size on this 2-core machine: 4 min 54 s measured (294 s for 800
-# jobs, --jobs 2) while other experiments kept the load average at 7–11; a job takes
-# 0.1–0.5 s unloaded, longest near the transition and for large r. --small takes about 1 s.
+# Wall time at the default size on this 2-core machine: 2 min 26 s measured (146 s for 800
+# jobs, --jobs 2); a job takes 0.1–0.5 s, longest near the transition and for large r.
+# --small takes about 1 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
