@@ -165,12 +165,15 @@ public enum PartitionedGEMV {
     }
 
     /// Blocks w, w + W, w + 2W, … go to worker w, so the assignment is fixed too.
+    /// The workers are `SpinningWorkers`, awake between passes; Dispatch's when another thread
+    /// holds them.
     static func runBlocks(_ count: Int, _ body: @Sendable (Int) -> Void) {
         let workers = max(1, min(workerCount, count))
         if workers == 1 {
             for block in 0..<count { body(block) }
             return
         }
+        if SpinningWorkers.pool(workers: workerCount).run(count, body) { return }
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             for block in stride(from: worker, to: count, by: workers) { body(block) }
         }

@@ -1,4 +1,6 @@
 import Testing
+import Dispatch
+import Synchronization
 @testable import LinearAlgebra
 
 /// The partitioned kernels against plain loops, and their bits against their own worker count:
@@ -62,5 +64,22 @@ import Testing
         let one = withWorkers(1, everything), two = withWorkers(2, everything), three = withWorkers(3, everything)
         #expect(one == two)
         #expect(one == three)
+    }
+
+    /// Callers on several threads at once: one holds the spinning helpers, the others fall back
+    /// to Dispatch, and every product still has the bits of a lone call.
+    @Test func concurrentCallersGetTheSameBits() {
+        let x = sampleMatrix(rows: 12, columns: 2, seed: 9), matrix = a
+        let expected = withWorkers(2) { PartitionedGEMV.multiply(matrix, x) }
+        let mismatches = withWorkers(2) { () -> Int in
+            let count = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                for _ in 0..<200 where PartitionedGEMV.multiply(matrix, x) != expected {
+                    count.add(1, ordering: .relaxed)
+                }
+            }
+            return count.load(ordering: .relaxed)
+        }
+        #expect(mismatches == 0)
     }
 }
