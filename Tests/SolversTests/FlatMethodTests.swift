@@ -89,21 +89,8 @@ struct FlatMethodTests {
     /// a multiple of the identity: flat recovers the truth, min-norm does not, and each is
     /// optimal for its own objective.
     @Test func flatAndMinimumNormDifferWhenTheRescalingIsUneven() throws {
-        let size = 24, rank = 2
-        var generator = PCG64(seed: 1)
-        var factors = [Double](repeating: 0, count: 2 * size * rank)
-        generator.fillStandardNormal(&factors)
-        let truth = BLAS.matmul(Matrix(rows: size, columns: rank, columnMajor: Array(factors[..<(size * rank)])),
-                                Matrix(rows: size, columns: rank, columnMajor: Array(factors[(size * rank)...])),
-                                transposeB: true)
-        var rows: [Int] = [], columns: [Int] = []
-        for j in 0..<size {
-            for i in 0..<size where generator.nextUniform() < (i < 6 ? 0.9 : 0.35) {
-                rows.append(i); columns.append(j)
-            }
-        }
-        let completion = try MatrixCompletion(rows: size, columns: size, entryRows: rows, entryColumns: columns)
-        let measurements = try MeasurementSet(measurementOperator: completion, observations: completion.apply(truth))
+        let (truth, completion, measurements) = try unevenCompletion()
+        let size = truth.rows
         let rescaling = completion.rescaling()
         let factorization = GeneralFactorization(rows: size, columns: size, width: size)
         func solve(weights: Rescaling, tolerance: Double) throws -> (solution: FactoredSolution, problem: RecoveryProblem) {

@@ -66,21 +66,8 @@ struct LowRankNewtonTests {
     /// weights, but only the operator's weights make it the flattest, and the finisher keeps it
     /// only there.
     @Test func theFinisherKeepsOnlyWhatTheBoundCertifies() throws {
-        let size = 24, rank = 2
-        var generator = PCG64(seed: 1)
-        var factors = [Double](repeating: 0, count: 2 * size * rank)
-        generator.fillStandardNormal(&factors)
-        let truth = BLAS.matmul(Matrix(rows: size, columns: rank, columnMajor: Array(factors[..<(size * rank)])),
-                                Matrix(rows: size, columns: rank, columnMajor: Array(factors[(size * rank)...])),
-                                transposeB: true)
-        var rows: [Int] = [], columns: [Int] = []
-        for j in 0..<size {
-            for i in 0..<size where generator.nextUniform() < (i < 6 ? 0.9 : 0.35) {
-                rows.append(i); columns.append(j)
-            }
-        }
-        let completion = try MatrixCompletion(rows: size, columns: size, entryRows: rows, entryColumns: columns)
-        let measurements = try MeasurementSet(measurementOperator: completion, observations: completion.apply(truth))
+        let (truth, completion, measurements) = try unevenCompletion()
+        let size = truth.rows, rank = 2
         let factorization = GeneralFactorization(rows: size, columns: size, width: 4)
         let start = try Self.perturbedTruth(truth, rank: rank, width: 4, noise: 1e-3, seed: 5)
         func finished(_ weights: Rescaling) throws -> [Double]? {

@@ -2,6 +2,7 @@ import Frames
 import Instances
 import LinearAlgebra
 import Models
+import RandomNumbers
 @testable import Solvers
 
 /// An instance as the tools make it: a frame stream in memory, built by the same library
@@ -86,4 +87,24 @@ func options(_ method: SolverMethod = .flat, width: Int? = nil, tolerance: Doubl
     options.limits.tolerance = tolerance
     options.outliers = outliers
     return options
+}
+
+/// Rank-2 completion of a 24×24 matrix whose rows 0–5 are sampled at 0.9 and the rest at 0.35,
+/// so D1 is far from a multiple of the identity: the instance on which flat and min-norm differ.
+func unevenCompletion() throws -> (truth: Matrix, completion: MatrixCompletion, measurements: MeasurementSet) {
+    let size = 24, rank = 2
+    var generator = PCG64(seed: 1)
+    var factors = [Double](repeating: 0, count: 2 * size * rank)
+    generator.fillStandardNormal(&factors)
+    let truth = BLAS.matmul(Matrix(rows: size, columns: rank, columnMajor: Array(factors[..<(size * rank)])),
+                            Matrix(rows: size, columns: rank, columnMajor: Array(factors[(size * rank)...])),
+                            transposeB: true)
+    var rows: [Int] = [], columns: [Int] = []
+    for j in 0..<size {
+        for i in 0..<size where generator.nextUniform() < (i < 6 ? 0.9 : 0.35) {
+            rows.append(i); columns.append(j)
+        }
+    }
+    let completion = try MatrixCompletion(rows: size, columns: size, entryRows: rows, entryColumns: columns)
+    return (truth, completion, try MeasurementSet(measurementOperator: completion, observations: completion.apply(truth)))
 }
