@@ -9,10 +9,11 @@ import Models
 /// values of the iterate. When m exceeds s(d1+d2−s), the dimension of the rank-s matrices, X*
 /// is an isolated solution of A(X) = b among them, and Gauss–Newton on that manifold (each step
 /// a least-squares problem on the tangent space at X, then truncation back to rank s) converges
-/// to it quadratically. Which rank-s solution it reaches is not assumed to be the flattest: the
-/// multiplier y of least norm that makes D1⁻¹A*(y)D2⁻¹ equal U·Vᵀ on the tangent space gives
-/// `DualBound`, which matches str(X) exactly when the rest of D1⁻¹A*(y)D2⁻¹ has norm below 1
-/// (strict complementarity). Callers keep a refined point only when that bound confirms it.
+/// to it quadratically. Which rank-s solution it reaches is not assumed to be the flattest: a
+/// multiplier y that makes D1⁻¹A*(y)D2⁻¹ equal U·Vᵀ on the tangent space (the one of least
+/// norm, or the one nearest the augmented Lagrangian's) gives `DualBound`, which matches str(X)
+/// exactly when the rest of D1⁻¹A*(y)D2⁻¹ has norm below 1 (strict complementarity). Callers
+/// keep a refined point only when that bound confirms it.
 struct LowRankNewton {
     let problem: RecoveryProblem
     /// D1 and D2, and their pseudo-inverses.
