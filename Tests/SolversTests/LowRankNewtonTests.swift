@@ -110,4 +110,17 @@ struct LowRankNewtonTests {
         let leastNormBound = try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: refined.multipliers[0]).value
         #expect(leastNormBound < problem.flatness(refined.parameters).value * (1 - NewtonFinisher.certifiedGap))
     }
+
+    /// Completion at p = 0.5 where the flat answer has rank 2 but the iterate's third weighted
+    /// singular value decays slowly while the fourth vanishes: the largest drop points at rank
+    /// 3, which no fit has. Trying the smallest rank whose drop passes its own threshold, and
+    /// raising the threshold only for the rank that failed, still finishes at rank 2.
+    @Test func aSlowlyVanishingSingularValueDoesNotHideTheRank() throws {
+        let instance = try StreamInstance(truth: GroundTruthSpecification(rows: 30, columns: 20, rank: 2, seed: 2),
+                                          measurements: MeasurementSpecification(family: .completion, size: .probability(0.5), seed: 12))
+        let solved = try instance.solve(options())
+        #expect(solved.converged)
+        #expect(try #require(solved.attribute(SolverAttributeKey.residual)) <= 1e-13)
+        #expect(relativeDistance(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-12)
+    }
 }

@@ -48,13 +48,16 @@ struct LowRankNewton {
         self.rightInverse = rightInverse
     }
 
-    /// The largest drop σ_{s+1}/σ_s in the weighted singular values of θ's X among the ranks s
-    /// that `refine` can take, with that s; nil when there is none.
-    func spectralGap(_ parameters: [Double]) -> (rank: Int, gap: Double)? {
+    /// The smallest rank s that `refine` can take at which the weighted singular values of θ's
+    /// X drop by threshold(s) or more (σ_{s+1} ≤ threshold(s)·σ_s), with that drop; nil when
+    /// there is none. The smallest, because past the answer's rank the values that should be
+    /// zero decay unevenly, and a larger drop among them would pick a rank no fit has.
+    func spectralGap(_ parameters: [Double], below threshold: (Int) -> Double) -> (rank: Int, gap: Double)? {
         let (left, right) = problem.factorization.factors(parameters)
         guard let values = try? Self.triples(leftRoot.times(left), rightRoot.times(right)).values,
               let largest = values.first, largest > 0 else { return nil }
-        return (1..<values.count).filter(isRefinable).map { (rank: $0, gap: values[$0] / values[$0 - 1]) }.min { $0.gap < $1.gap }
+        return (1..<values.count).lazy.filter(isRefinable).map { (rank: $0, gap: values[$0] / values[$0 - 1]) }
+            .first { $0.gap <= threshold($0.rank) }
     }
 
     /// Whether rank s is isolated among the fits (m above the dimension s(d1+d2−s)) and its
@@ -227,9 +230,9 @@ final class NewtonFinisher: Finisher {
     let newton: LowRankNewton
     let problem: RecoveryProblem
     let tolerance: Double
-    /// The gap σ_{s+1}/σ_s from which Newton's method is tried; each failure asks for a gap ten
-    /// times smaller before the next try.
-    private var requiredGap = NewtonFinisher.firstGap
+    /// The gap σ_{s+1}/σ_s from which Newton's method is tried at rank s; each failure there asks
+    /// for a gap ten times smaller before the next try at that rank.
+    private var requiredGaps: [Int: Double] = [:]
     private var rank: Int?
 
     static let firstGap = 1e-1
@@ -247,9 +250,9 @@ final class NewtonFinisher: Finisher {
     }
 
     func isPromising(_ parameters: [Double]) -> Bool {
-        guard let (rank, gap) = newton.spectralGap(parameters), gap <= requiredGap else { return false }
+        guard let (rank, gap) = newton.spectralGap(parameters, below: { self.requiredGaps[$0] ?? Self.firstGap }) else { return false }
         self.rank = rank
-        requiredGap = gap / 10
+        requiredGaps[rank] = gap / 10
         return true
     }
 
