@@ -77,10 +77,19 @@ final class SpinningWorkers: @unchecked Sendable {
             generation.add(1, ordering: .sequentiallyConsistent)
             for _ in 0..<sleepers.load(ordering: .sequentiallyConsistent) { wakeUp.signal() }
             for block in stride(from: 0, to: count, by: helperCount + 1) { body(block) }
-            while unfinished.load(ordering: .acquiring) > 0 {}
+            var spins = 0
+            while unfinished.load(ordering: .acquiring) > 0 { Self.pause(&spins) }
             job = nil
         }
         return true
+    }
+
+    /// One turn of a wait loop: a plain spin at first, then a yield per turn, so that when more
+    /// threads are runnable than there are cores (several solvers at once under GNU parallel)
+    /// a waiting thread hands its core to the one it waits for instead of burning its slice.
+    private static func pause(_ spins: inout Int) {
+        spins += 1
+        if spins > 256 { sched_yield() }
     }
 
     private func serve(as index: Int) {
@@ -90,7 +99,7 @@ final class SpinningWorkers: @unchecked Sendable {
             var deadline = DispatchTime.now().uptimeNanoseconds + Self.spinNanoseconds
             var spins = 0
             while current == seen {
-                spins += 1
+                Self.pause(&spins)
                 if spins % 1024 == 0, DispatchTime.now().uptimeNanoseconds > deadline {
                     // Counted as asleep before the last look: `run` either sees the count and
                     // signals, or this look sees its generation.
