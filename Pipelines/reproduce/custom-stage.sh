@@ -51,8 +51,6 @@ source Pipelines/lib/tools.sh
 flatmin_tools
 if [ -n "$out" ]; then mkdir -p "$out"; work=$(cd "$out" && pwd); else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
 
-# solve-flat exits 3 when it wrote an answer it could not certify: keep going, evaluate says how good it is.
-solve() { solve-flat "$@" || [ $? -eq 3 ]; }
 
 generate-ground-truth --d1 "$d" --rank "$rank" --seed 1 \
   | sample-measurements --operator identity \
@@ -77,8 +75,8 @@ print(repr(float(np.sum(np.abs(f["outliers_values"].array)))))' "$1"; }
 
 for instance in columns scattered; do
   t=$(tau "$work/$instance.frames")
-  solve --l1-budget "$t" < "$work/$instance.frames" 2>/dev/null > "$work/$instance-l1-budget.frames"
-  solve --method convex --penalized < "$work/$instance.frames" 2>/dev/null > "$work/$instance-convex-penalized.frames"
+  flatmin_solve --l1-budget "$t" < "$work/$instance.frames" 2>/dev/null > "$work/$instance-l1-budget.frames"
+  flatmin_solve --method convex --penalized < "$work/$instance.frames" 2>/dev/null > "$work/$instance-convex-penalized.frames"
 done
 
 PYTHONPATH=Pipelines python3 - "$work" <<'PY'
