@@ -25,13 +25,15 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        // Streaming products with a large matrix, prefetched, the same bits on every x86 level
+        .target(name: "CStreamKernels", linkerSettings: [.linkedLibrary("m")]),
 
         // The stream format, and the operations of the `frames` tool on it
         .target(name: "Frames", dependencies: ["CZstd"], exclude: ["FORMAT.md"]),
         .target(name: "FrameTools", dependencies: ["Frames"]),
 
         // Numerics
-        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
+        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CStreamKernels"]),
         .target(name: "RandomNumbers"),
 
         // Measurement operators of every family, and the instances built from them
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "FramesTests", dependencies: ["Frames"]),
         .testTarget(name: "FrameToolsTests", dependencies: ["FrameTools", "Frames"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "CStreamKernelsTests", dependencies: ["CStreamKernels"]),
         .testTarget(name: "RandomNumbersTests", dependencies: ["RandomNumbers"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "Frames"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),

@@ -58,11 +58,12 @@ public enum FrameData: Sendable, Equatable {
     }
 
     /// Allocates storage for `count` elements and lets `fill` write its bytes, so decoding
-    /// goes straight into the final array.
+    /// goes straight into the final array (on huge pages when it is large: `HugePages`).
     static func allocate(dtype: DType, count: Int,
                          fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws -> FrameData {
         func make<T>(_: T.Type) throws -> [T] {
             try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                HugePages.advise(UnsafeMutableRawBufferPointer(buffer))
                 try fill(UnsafeMutableRawBufferPointer(buffer))
                 initialized = count
             }

@@ -33,6 +33,16 @@ public struct Matrix: Equatable, Sendable {
         Matrix(rows: rows, columns: columns, columnMajor: [Double](repeating: 0, count: rows * columns))
     }
 
+    /// A matrix whose every entry `fill` writes into uninitialized storage: for large results
+    /// of streaming kernels, which would otherwise spend a pass of stores on zeros first.
+    static func overwritten(rows: Int, columns: Int, by fill: (UnsafeMutableBufferPointer<Double>) -> Void) -> Matrix {
+        let count = rows * columns
+        return Matrix(rows: rows, columns: columns, columnMajor: [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            fill(buffer)
+            initialized = count
+        })
+    }
+
     public static func identity(_ size: Int) -> Matrix {
         diagonal([Double](repeating: 1, count: size))
     }

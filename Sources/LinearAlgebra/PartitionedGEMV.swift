@@ -1,12 +1,14 @@
 import COpenBLAS
+import CStreamKernels
 import Dispatch
 
 /// Matrix–vector products with A split into a fixed set of column blocks (contiguous in
-/// column-major storage), each handed to single-threaded BLAS on a worker of our own.
-/// OpenBLAS's own threading rounds differently at different thread counts (see
-/// `BLASThreads`); here the split depends on the matrix's shape alone, and the per-block
-/// partial sums of A·x are added in block order, so the bits are the same at every worker
-/// count while both cores still stream the matrix.
+/// column-major storage), each streamed by one worker of our own: products with a few vectors
+/// through `CStreamKernels` (prefetched, the same bits on every x86 level), Gram matrices
+/// through single-threaded BLAS. OpenBLAS's own threading rounds differently at different
+/// thread counts (see `BLASThreads`); here the split depends on the matrix's shape alone, and
+/// the per-block partial sums of A·x are added in block order, so the bits are the same at
+/// every worker count while both cores still stream the matrix.
 public enum PartitionedGEMV {
     /// How many workers share the blocks. Changing it changes speed, never results.
     nonisolated(unsafe) public static var workerCount = 1
@@ -33,15 +35,13 @@ public enum PartitionedGEMV {
     }
 
     /// A·X for a few columns X at the cost of one pass over A. Each block of columns of A is
-    /// contiguous; it is walked in panels small enough to stay in cache while every column of X
-    /// uses them, and its share of the product goes to a buffer of its own. The buffers are
-    /// added in block order.
+    /// contiguous and streamed once by `stream_multiply`; its share of the product goes to a
+    /// buffer of its own, and the buffers are added in block order.
     public static func multiply(_ a: Matrix, _ x: Matrix) -> Matrix {
         precondition(x.rows == a.columns, "multiply: A takes \(a.columns) entries, X has \(x.rows) rows")
         let width = x.columns, outputSize = a.rows * width
         guard a.rows > 0, a.columns > 0, width > 0 else { return Matrix.zeros(rows: a.rows, columns: width) }
         let blocks = blocks(rows: a.columns)
-        let panelColumns = max(8, panelBytes / (8 * a.rows))
         var partials = [Double](repeating: 0, count: blocks.count * outputSize)
         a.withUnsafeBufferPointer { entries in
             x.withUnsafeBufferPointer { x in
@@ -50,15 +50,10 @@ public enum PartitionedGEMV {
                     let input = UnsafeSendablePointer(x.baseAddress!), matrix = UnsafeSendablePointer(entries.baseAddress!)
                     let inputRows = a.columns
                     runBlocks(blocks.count) { block in
-                        for panel in stride(from: blocks[block].lowerBound, to: blocks[block].upperBound, by: panelColumns) {
-                            let columns = panel..<min(panel + panelColumns, blocks[block].upperBound)
-                            for j in 0..<width {
-                                cblas_dgemv(CblasColMajor, CblasNoTrans, blasInt(a.rows), blasInt(columns.count), 1,
-                                            matrix.pointer + columns.lowerBound * a.rows, blasInt(a.rows),
-                                            input.pointer + j * inputRows + columns.lowerBound, 1,
-                                            1, output.pointer + block * outputSize + j * a.rows, 1)
-                            }
-                        }
+                        let columns = blocks[block]
+                        stream_multiply(a.rows, columns.count, width, matrix.pointer + columns.lowerBound * a.rows, a.rows,
+                                        input.pointer + columns.lowerBound, inputRows,
+                                        output.pointer + block * outputSize, a.rows, 0)
                     }
                 }
             }
@@ -73,9 +68,6 @@ public enum PartitionedGEMV {
         }
         return Matrix(rows: a.rows, columns: width, columnMajor: sum)
     }
-
-    /// A panel of A this size stays in a core's cache while each column of X passes over it.
-    static let panelBytes = 256 * 1024
 
     /// Aᵀ·y.
     public static func multiplyTransposed(_ a: Matrix, _ y: [Double]) -> [Double] {
@@ -100,15 +92,8 @@ public enum PartitionedGEMV {
                     let input = UnsafeSendablePointer(y.baseAddress!), matrix = UnsafeSendablePointer(entries.baseAddress!)
                     runBlocks(blocks.count) { block in
                         let columns = blocks[block]
-                        let first = matrix.pointer + columns.lowerBound * a.rows
-                        if width == 1 {
-                            cblas_dgemv(CblasColMajor, CblasTrans, blasInt(a.rows), blasInt(columns.count), 1,
-                                        first, blasInt(a.rows), input.pointer, 1, 0, output.pointer + columns.lowerBound, 1)
-                        } else {
-                            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, blasInt(columns.count), blasInt(width),
-                                        blasInt(a.rows), 1, first, blasInt(a.rows), input.pointer, blasInt(a.rows), 0,
-                                        output.pointer + columns.lowerBound, blasInt(outputRows))
-                        }
+                        stream_multiply_transposed(a.rows, columns.count, width, matrix.pointer + columns.lowerBound * a.rows, a.rows,
+                                                   input.pointer, a.rows, output.pointer + columns.lowerBound, outputRows)
                     }
                 }
             }
