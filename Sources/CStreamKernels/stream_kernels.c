@@ -44,10 +44,10 @@ BODY void prefetch_column(const double *a, ptrdiff_t lda, ptrdiff_t column, ptrd
 // registers.
 BODY void multiply_fixed(ptrdiff_t rows, ptrdiff_t depth, ptrdiff_t width,
                          const double *restrict a, ptrdiff_t lda, const double *restrict x, ptrdiff_t ldx,
-                         double *restrict out, ptrdiff_t ldo, int accumulate, const int columns_per_group) {
+                         double *restrict out, ptrdiff_t ldo, const int columns_per_group) {
     if (rows <= 0 || width <= 0) return;
     if (depth <= 0) {
-        if (!accumulate) for (ptrdiff_t c = 0; c < width; c++) memset(out + c * ldo, 0, (size_t)rows * sizeof(double));
+        for (ptrdiff_t c = 0; c < width; c++) memset(out + c * ldo, 0, (size_t)rows * sizeof(double));
         return;
     }
     ptrdiff_t panel = panel_output_bytes / (8 * width) / 8 * 8;
@@ -56,7 +56,7 @@ BODY void multiply_fixed(ptrdiff_t rows, ptrdiff_t depth, ptrdiff_t width,
         ptrdiff_t end = start + panel < rows ? start + panel : rows;
         ptrdiff_t sliced_end = start + (end - start) / 8 * 8;
         for (ptrdiff_t p = 0; p < depth; p += columns_per_group) {
-            int fresh = p == 0 && !accumulate;
+            int fresh = p == 0;
             if (depth - p >= columns_per_group) {
                 for (ptrdiff_t i = start; i < sliced_end; i += 8) {
                     slice v[columns_per_group];
@@ -97,12 +97,12 @@ BODY void multiply_fixed(ptrdiff_t rows, ptrdiff_t depth, ptrdiff_t width,
 // The common widths as constants, so that the compiler can unroll over them.
 BODY void multiply_body(ptrdiff_t rows, ptrdiff_t depth, ptrdiff_t width,
                         const double *a, ptrdiff_t lda, const double *x, ptrdiff_t ldx,
-                        double *out, ptrdiff_t ldo, int accumulate, const int columns_per_group) {
+                        double *out, ptrdiff_t ldo, const int columns_per_group) {
     switch (width) {
-    case 1: multiply_fixed(rows, depth, 1, a, lda, x, ldx, out, ldo, accumulate, columns_per_group); return;
-    case 2: multiply_fixed(rows, depth, 2, a, lda, x, ldx, out, ldo, accumulate, columns_per_group); return;
-    case 3: multiply_fixed(rows, depth, 3, a, lda, x, ldx, out, ldo, accumulate, columns_per_group); return;
-    default: multiply_fixed(rows, depth, width, a, lda, x, ldx, out, ldo, accumulate, columns_per_group); return;
+    case 1: multiply_fixed(rows, depth, 1, a, lda, x, ldx, out, ldo, columns_per_group); return;
+    case 2: multiply_fixed(rows, depth, 2, a, lda, x, ldx, out, ldo, columns_per_group); return;
+    case 3: multiply_fixed(rows, depth, 3, a, lda, x, ldx, out, ldo, columns_per_group); return;
+    default: multiply_fixed(rows, depth, width, a, lda, x, ldx, out, ldo, columns_per_group); return;
     }
 }
 
@@ -161,8 +161,8 @@ BODY void transposed_body(ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t width,
 #define STAMP(suffix, attributes, columns_per_group, widths_per_block)                                              \
     attributes static void multiply_##suffix(ptrdiff_t rows, ptrdiff_t depth, ptrdiff_t width, const double *a,     \
                                              ptrdiff_t lda, const double *x, ptrdiff_t ldx, double *out,             \
-                                             ptrdiff_t ldo, int accumulate) {                                        \
-        multiply_body(rows, depth, width, a, lda, x, ldx, out, ldo, accumulate, columns_per_group);                  \
+                                             ptrdiff_t ldo) {                                        \
+        multiply_body(rows, depth, width, a, lda, x, ldx, out, ldo, columns_per_group);                  \
     }                                                                                                                \
     attributes static void transposed_##suffix(ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t width, const double *a,   \
                                                ptrdiff_t lda, const double *y, ptrdiff_t ldy, double *out,           \
@@ -205,13 +205,13 @@ int stream_kernels_set_level(int requested) {
 }
 
 void stream_multiply(ptrdiff_t rows, ptrdiff_t depth, ptrdiff_t width, const double *a, ptrdiff_t lda,
-                     const double *x, ptrdiff_t ldx, double *out, ptrdiff_t ldo, int accumulate) {
+                     const double *x, ptrdiff_t ldx, double *out, ptrdiff_t ldo) {
     switch (stream_kernels_level()) {
 #if defined(__x86_64__)
-    case 2: multiply_avx512(rows, depth, width, a, lda, x, ldx, out, ldo, accumulate); return;
-    case 1: multiply_avx2(rows, depth, width, a, lda, x, ldx, out, ldo, accumulate); return;
+    case 2: multiply_avx512(rows, depth, width, a, lda, x, ldx, out, ldo); return;
+    case 1: multiply_avx2(rows, depth, width, a, lda, x, ldx, out, ldo); return;
 #endif
-    default: multiply_portable(rows, depth, width, a, lda, x, ldx, out, ldo, accumulate); return;
+    default: multiply_portable(rows, depth, width, a, lda, x, ldx, out, ldo); return;
     }
 }
 

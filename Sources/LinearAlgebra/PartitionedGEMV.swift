@@ -53,7 +53,7 @@ public enum PartitionedGEMV {
                         let columns = blocks[block]
                         stream_multiply(a.rows, columns.count, width, matrix.pointer + columns.lowerBound * a.rows, a.rows,
                                         input.pointer + columns.lowerBound, inputRows,
-                                        output.pointer + block * outputSize, a.rows, 0)
+                                        output.pointer + block * outputSize, a.rows)
                     }
                 }
             }

@@ -24,7 +24,7 @@ public enum StackedMatrixProducts {
                         PartitionedGEMV.runBlocks(blockGroups.count) { group in
                             for j in blockGroups[group] {
                                 stream_multiply(m, d1, a, source.pointer + j * d1 * m, m, left.pointer, d1,
-                                                result.pointer + j * m, d2 * m, 0)
+                                                result.pointer + j * m, d2 * m)
                             }
                         }
                         // Read as an (m·d1)×d2 matrix S, the stack gives S·V, whose column c read
@@ -35,7 +35,7 @@ public enum StackedMatrixProducts {
                         PartitionedGEMV.runBlocks(rowBlocks.count) { block in
                             let rows = rowBlocks[block]
                             stream_multiply(rows.count, d2, b, source.pointer + rows.lowerBound, stackedRows, right.pointer, d2,
-                                            timesRight.pointer + rows.lowerBound, stackedRows, 0)
+                                            timesRight.pointer + rows.lowerBound, stackedRows)
                         }
                     }
                 }

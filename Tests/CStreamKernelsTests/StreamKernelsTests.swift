@@ -39,10 +39,9 @@ import Foundation
         subscript(i: Int, j: Int) -> Double { storage[i + j * leading] }
     }
 
-    func multiply(_ a: Strided, _ x: Strided, into out: inout Strided, accumulate: Bool) {
+    func multiply(_ a: Strided, _ x: Strided, into out: inout Strided) {
         out.storage.withUnsafeMutableBufferPointer { o in
-            stream_multiply(a.rows, a.columns, x.columns, a.storage, a.leading, x.storage, x.leading, o.baseAddress, out.leading,
-                            accumulate ? 1 : 0)
+            stream_multiply(a.rows, a.columns, x.columns, a.storage, a.leading, x.storage, x.leading, o.baseAddress, out.leading)
         }
     }
 
@@ -54,25 +53,21 @@ import Foundation
 
     @Test func multiplyFollowsItsFusedChainOverTheColumns() {
         for (rows, depth, width) in Self.shapes {
-            for accumulate in [false, true] {
-                let a = Strided(rows: rows, columns: depth, extra: 3, seed: 0.5)
-                let x = Strided(rows: depth, columns: width, extra: 2, seed: 1.5)
-                let start = Strided(rows: rows, columns: width, extra: 5, seed: 2.5)
-                var out = start
-                multiply(a, x, into: &out, accumulate: accumulate)
-                for c in 0..<width {
-                    for i in 0..<rows {
-                        var chain = accumulate ? start[i, c] : 0
-                        var plain = chain
-                        for p in 0..<depth {
-                            chain = chain.addingProduct(a[i, p], x[p, c])
-                            plain += a[i, p] * x[p, c]
-                        }
-                        #expect(out[i, c].bitPattern == chain.bitPattern, "\(rows)×\(depth)·\(width) (\(i), \(c))")
-                        #expect(abs(out[i, c] - plain) <= 1e-12 * (1 + abs(plain)))
+            let a = Strided(rows: rows, columns: depth, extra: 3, seed: 0.5)
+            let x = Strided(rows: depth, columns: width, extra: 2, seed: 1.5)
+            var out = Strided(rows: rows, columns: width, extra: 5, seed: 2.5)
+            multiply(a, x, into: &out)
+            for c in 0..<width {
+                for i in 0..<rows {
+                    var chain = 0.0, plain = 0.0
+                    for p in 0..<depth {
+                        chain = chain.addingProduct(a[i, p], x[p, c])
+                        plain += a[i, p] * x[p, c]
                     }
-                    for i in rows..<out.leading { #expect(out.storage[i + c * out.leading].isNaN, "padding written") }
+                    #expect(out[i, c].bitPattern == chain.bitPattern, "\(rows)×\(depth)·\(width) (\(i), \(c))")
+                    #expect(abs(out[i, c] - plain) <= 1e-12 * (1 + abs(plain)))
                 }
+                for i in rows..<out.leading { #expect(out.storage[i + c * out.leading].isNaN, "padding written") }
             }
         }
     }
@@ -112,7 +107,7 @@ import Foundation
                 let y = Strided(rows: rows, columns: width, extra: 0, seed: 8.5)
                 var forward = Strided(rows: rows, columns: width, extra: 0, seed: 9.5)
                 var backward = Strided(rows: depth, columns: width, extra: 0, seed: 10.5)
-                multiply(a, x, into: &forward, accumulate: true)
+                multiply(a, x, into: &forward)
                 multiplyTransposed(a, y, into: &backward)
                 return [forward.storage, backward.storage]
             }

@@ -13,12 +13,11 @@
 //                               ((s0+s4)+(s2+s6))+((s1+s5)+(s3+s7)), then an fma-chain over
 //                               the remaining rows.
 
-/// out[i + c·ldo] = Σ_p a[i + p·lda]·x[p + c·ldx] for i < rows, c < width, p < depth;
-/// with `accumulate` nonzero the sum starts from out's value instead of zero. `out` overlaps
-/// neither `a` nor `x`.
+/// out[i + c·ldo] = Σ_p a[i + p·lda]·x[p + c·ldx] for i < rows, c < width, p < depth.
+/// `out` overlaps neither `a` nor `x`.
 void stream_multiply(ptrdiff_t rows, ptrdiff_t depth, ptrdiff_t width,
                      const double *a, ptrdiff_t lda, const double *x, ptrdiff_t ldx,
-                     double *out, ptrdiff_t ldo, int accumulate);
+                     double *out, ptrdiff_t ldo);
 
 /// out[p + c·ldo] = Σ_i a[i + p·lda]·y[i + c·ldy] for p < columns, c < width, i < rows.
 /// `out` overlaps neither `a` nor `y`.
