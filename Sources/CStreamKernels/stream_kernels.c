@@ -19,23 +19,29 @@ BODY slice splat(double v) { return (slice){v, v, v, v, v, v, v, v}; }
 BODY slice fused(slice a, slice b, slice c) { return __builtin_elementwise_fma(a, b, c); }
 BODY double reduce(slice s) { return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7])); }
 
-// The hardware prefetchers of the virtual machines this was tuned on fetch too little on their
-// own: a plain sequential read of 30 MB reached 13 GB/s per core, 21 GB/s with software
-// prefetch. Each column stream asks for the line this many doubles ahead, into L2 (into L1,
-// eight streams' worth of lines in flight crowd out the ones being read; 10–20% slower).
-enum { prefetch_ahead = 512 };
+// Eight column streams at a time are more than the hardware prefetchers of the machines this
+// was tuned on keep ahead of, so each stream asks for the line this many doubles ahead, into
+// L2 (into L1, eight streams' lines in flight crowd out the ones being read). 0 turns it off:
+// Pipelines/bench/stream-kernels.sh builds such a copy, which had 0.77–0.79× the bandwidth
+// on Aᵀy and 0.64–0.68× on Ax.
+#ifndef STREAM_PREFETCH_AHEAD
+#define STREAM_PREFETCH_AHEAD 512
+#endif
+enum { prefetch_ahead = STREAM_PREFETCH_AHEAD };
 #define PREFETCH_INTO_L2 2
 // Rows per panel of `stream_multiply`, sized so that the panel's outputs stay in L2.
 enum { panel_output_bytes = 96 * 1024 };
 
 BODY void prefetch_column(const double *a, ptrdiff_t lda, ptrdiff_t column, ptrdiff_t columns, int columns_per_group,
                           ptrdiff_t row, ptrdiff_t panel_start, ptrdiff_t panel_end) {
+    if (prefetch_ahead == 0) return;
     ptrdiff_t ahead = row + prefetch_ahead;
+    ptrdiff_t wrapped = panel_start + (ahead - panel_end);
     if (ahead < panel_end) {
         __builtin_prefetch(a + column * lda + ahead, 0, PREFETCH_INTO_L2);
-    } else if (column + columns_per_group < columns) {
+    } else if (column + columns_per_group < columns && wrapped < panel_end) {
         // Past the panel's end the stream continues with the same column of the next group.
-        __builtin_prefetch(a + (column + columns_per_group) * lda + panel_start + (ahead - panel_end), 0, PREFETCH_INTO_L2);
+        __builtin_prefetch(a + (column + columns_per_group) * lda + wrapped, 0, PREFETCH_INTO_L2);
     }
 }
 
@@ -156,18 +162,18 @@ BODY void transposed_body(ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t width,
     }
 }
 
-// Streams read side by side: eight columns where AVX-512's 32 registers hold their sums (20%
-// faster than four, 50% slower at sixteen), four elsewhere.
-#define STAMP(suffix, attributes, columns_per_group, widths_per_block)                                              \
-    attributes static void multiply_##suffix(ptrdiff_t rows, ptrdiff_t depth, ptrdiff_t width, const double *a,     \
-                                             ptrdiff_t lda, const double *x, ptrdiff_t ldx, double *out,             \
-                                             ptrdiff_t ldo) {                                        \
-        multiply_body(rows, depth, width, a, lda, x, ldx, out, ldo, columns_per_group);                  \
-    }                                                                                                                \
+// Streams read side by side: eight columns where AVX-512's 32 registers hold their sums
+// (sixteen spill them), four where AVX2's 16 do.
+#define STAMP(suffix, attributes, columns_per_group, widths_per_block)                                                \
+    attributes static void multiply_##suffix(ptrdiff_t rows, ptrdiff_t depth, ptrdiff_t width, const double *a,       \
+                                             ptrdiff_t lda, const double *x, ptrdiff_t ldx, double *out,               \
+                                             ptrdiff_t ldo) {                                                          \
+        multiply_body(rows, depth, width, a, lda, x, ldx, out, ldo, columns_per_group);                                \
+    }                                                                                                                  \
     attributes static void transposed_##suffix(ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t width, const double *a,   \
-                                               ptrdiff_t lda, const double *y, ptrdiff_t ldy, double *out,           \
-                                               ptrdiff_t ldo) {                                                      \
-        transposed_body(rows, columns, width, a, lda, y, ldy, out, ldo, columns_per_group, widths_per_block);        \
+                                               ptrdiff_t lda, const double *y, ptrdiff_t ldy, double *out,             \
+                                               ptrdiff_t ldo) {                                                        \
+        transposed_body(rows, columns, width, a, lda, y, ldy, out, ldo, columns_per_group, widths_per_block);          \
     }
 
 STAMP(portable, , 4, 4)

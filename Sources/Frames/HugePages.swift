@@ -7,7 +7,8 @@ import Glibc
 /// every pass walks the page tables for each of them; backed by 2 MB pages it spans 15. Linux
 /// gives huge pages on request (transparent_hugepage=madvise, the common default) to memory
 /// advised before it is first touched, which is what numpy does for its large arrays too.
-/// Measured here: Aᵀy over a 30 MB operator took 0.79 ms on huge pages against 0.87 ms.
+/// `Pipelines/bench/stream-kernels.sh` measures it: Aᵀy over a 30 MB operator, warm in cache,
+/// ran 2.0–2.4× as fast on 2 MB pages as on 4 KB pages.
 enum HugePages {
     static let size = 2 << 20
 
