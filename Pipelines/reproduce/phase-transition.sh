@@ -54,7 +54,7 @@
 #   joblog.tsv                  GNU parallel's job log (per-job runtime, exit status, host)
 # and a summary (the grid, C, wall time) on stdout.
 #
-# Wall time at the default size on this 2-core machine: 2 min 18 s measured (138 s for 800
+# Wall time at the default size on this 2-core machine: 2 min 23 s measured (143 s for 800
 # jobs, --jobs 2); a job takes 0.1–0.5 s, longest near the transition and for large r.
 # --small takes about 1 s.
 set -euo pipefail
