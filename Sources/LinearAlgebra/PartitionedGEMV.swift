@@ -42,10 +42,10 @@ public enum PartitionedGEMV {
         let width = x.columns, outputSize = a.rows * width
         guard a.rows > 0, a.columns > 0, width > 0 else { return Matrix.zeros(rows: a.rows, columns: width) }
         let blocks = blocks(rows: a.columns)
-        var partials = [Double](repeating: 0, count: blocks.count * outputSize)
-        a.withUnsafeBufferPointer { entries in
+        // Column b holds block b's share; every entry is written by its block.
+        let partials = a.withUnsafeBufferPointer { entries in
             x.withUnsafeBufferPointer { x in
-                partials.withUnsafeMutableBufferPointer { partials in
+                Matrix.overwritten(rows: outputSize, columns: blocks.count) { partials in
                     let output = UnsafeMutableSendablePointer(partials.baseAddress!)
                     let input = UnsafeSendablePointer(x.baseAddress!), matrix = UnsafeSendablePointer(entries.baseAddress!)
                     let inputRows = a.columns
@@ -81,13 +81,12 @@ public enum PartitionedGEMV {
     public static func multiplyTransposed(_ a: Matrix, _ y: Matrix) -> Matrix {
         precondition(y.rows == a.rows, "multiplyTransposed: Aᵀ takes \(a.rows) entries, Y has \(y.rows) rows")
         let width = y.columns
-        var z = Matrix.zeros(rows: a.columns, columns: width)
-        guard a.rows > 0, a.columns > 0, width > 0 else { return z }
+        guard a.rows > 0, a.columns > 0, width > 0 else { return Matrix.zeros(rows: a.columns, columns: width) }
         let blocks = blocks(rows: a.columns)
         let outputRows = a.columns
-        a.withUnsafeBufferPointer { entries in
+        return a.withUnsafeBufferPointer { entries in
             y.withUnsafeBufferPointer { y in
-                z.withUnsafeMutableBufferPointer { z in
+                Matrix.overwritten(rows: outputRows, columns: width) { z in
                     let output = UnsafeMutableSendablePointer(z.baseAddress!)
                     let input = UnsafeSendablePointer(y.baseAddress!), matrix = UnsafeSendablePointer(entries.baseAddress!)
                     runBlocks(blocks.count) { block in
@@ -98,7 +97,6 @@ public enum PartitionedGEMV {
                 }
             }
         }
-        return z
     }
 
     /// AᵀA for a tall A: one syrk per fixed block of rows, the partial sums added in block order.

@@ -42,26 +42,40 @@ static double *allocate(long count, int huge) {
 
 typedef void (*half_job)(const double *a, int half);
 
+// Half `half` of the columns: [first_column(half), first_column(half + 1)).
+static long first_column(int half) { return half * n / 2; }
+
+typedef void (*multiply_kernel)(ptrdiff_t, ptrdiff_t, ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t,
+                                double *, ptrdiff_t);
+// The same kernels compiled without software prefetch (stream-kernels.sh renames them).
+void unprefetched_multiply(ptrdiff_t, ptrdiff_t, ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t,
+                           double *, ptrdiff_t);
+void unprefetched_multiply_transposed(ptrdiff_t, ptrdiff_t, ptrdiff_t, const double *, ptrdiff_t, const double *,
+                                      ptrdiff_t, double *, ptrdiff_t);
+
+// Aᵀy on a half's columns, and that half's share of A·[x1 … xw].
+static void transposed(multiply_kernel kernel, const double *a, int half) {
+    long lo = first_column(half), hi = first_column(half + 1);
+    kernel(m, hi - lo, 1, a + lo * m, m, y, m, z + lo, n);
+}
+static void product(multiply_kernel kernel, long width, const double *a, int half) {
+    long lo = first_column(half), hi = first_column(half + 1);
+    kernel(m, hi - lo, width, a + lo * m, m, x + lo, n, partial[half], m);
+}
+
 static void dgemv_t(const double *a, int half) {
-    long lo = half * n / 2, hi = (half + 1) * n / 2;
+    long lo = first_column(half), hi = first_column(half + 1);
     cblas_dgemv(CblasColMajor, CblasTrans, m, hi - lo, 1, a + lo * m, m, y, 1, 0, z + lo, 1);
 }
 static void dgemv_n(const double *a, int half) {
-    long lo = half * n / 2, hi = (half + 1) * n / 2;
+    long lo = first_column(half), hi = first_column(half + 1);
     cblas_dgemv(CblasColMajor, CblasNoTrans, m, hi - lo, 1, a + lo * m, m, x + lo, 1, 0, partial[half], 1);
 }
-static void stream_t(const double *a, int half) {
-    long lo = half * n / 2, hi = (half + 1) * n / 2;
-    stream_multiply_transposed(m, hi - lo, 1, a + lo * m, m, y, m, z + lo, n);
-}
-static void stream_n(const double *a, int half) {
-    long lo = half * n / 2, hi = (half + 1) * n / 2;
-    stream_multiply(m, hi - lo, 1, a + lo * m, m, x + lo, n, partial[half], m);
-}
-static void stream_n2(const double *a, int half) {
-    long lo = half * n / 2, hi = (half + 1) * n / 2;
-    stream_multiply(m, hi - lo, 2, a + lo * m, m, x + lo, n, partial[half], m);
-}
+static void stream_t(const double *a, int half) { transposed(stream_multiply_transposed, a, half); }
+static void stream_n(const double *a, int half) { product(stream_multiply, 1, a, half); }
+static void stream_n2(const double *a, int half) { product(stream_multiply, 2, a, half); }
+static void unprefetched_t(const double *a, int half) { transposed(unprefetched_multiply_transposed, a, half); }
+static void unprefetched_n(const double *a, int half) { product(unprefetched_multiply, 1, a, half); }
 // The two sides of the tangent Jacobian (StackedMatrixProducts.sidedProducts), rank 3 each.
 static void sided_left(const double *a, int half) {
     for (long q = half * d / 2; q < (half + 1) * d / 2; q++)
@@ -70,19 +84,6 @@ static void sided_left(const double *a, int half) {
 static void sided_right(const double *a, int half) {
     long rows = m * d, lo = half * (rows / 2) / 8 * 8, hi = half ? rows : (rows / 2) / 8 * 8;
     stream_multiply(hi - lo, d, rank, a + lo, rows, u, d, jacobian + d * rank * m + lo, rows);
-}
-// The same kernels compiled without software prefetch (stream-kernels.sh renames them).
-void unprefetched_multiply(ptrdiff_t, ptrdiff_t, ptrdiff_t, const double *, ptrdiff_t, const double *, ptrdiff_t,
-                           double *, ptrdiff_t);
-void unprefetched_multiply_transposed(ptrdiff_t, ptrdiff_t, ptrdiff_t, const double *, ptrdiff_t, const double *,
-                                      ptrdiff_t, double *, ptrdiff_t);
-static void unprefetched_t(const double *a, int half) {
-    long lo = half * n / 2, hi = (half + 1) * n / 2;
-    unprefetched_multiply_transposed(m, hi - lo, 1, a + lo * m, m, y, m, z + lo, n);
-}
-static void unprefetched_n(const double *a, int half) {
-    long lo = half * n / 2, hi = (half + 1) * n / 2;
-    unprefetched_multiply(m, hi - lo, 1, a + lo * m, m, x + lo, n, partial[half], m);
 }
 
 // The helper runs half 1 of whatever job is published; the caller runs half 0.
