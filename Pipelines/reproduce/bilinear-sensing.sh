@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces the paper's bilinear (rank-one) sensing experiment (Ding, Drusvyatskiy, Fazel,
-# Harchaoui 2024, §5 / BRIEF.md §5): A_i = a_i c_iᵀ with Gaussian vectors a_i ∈ R^d1,
+# Harchaoui 2024, §5 / docs/mathematics.md §10): A_i = a_i c_iᵀ with Gaussian vectors a_i ∈ R^d1,
 # c_i ∈ R^d2 (never formed), a rank-r truth of size d1×d2 with d1 ≠ d2, m measurements, and
 # overparameterized factors of width K = min(d1, d2).
 #

@@ -16,7 +16,7 @@
 # precision/recall, plus (computed here with numpy) the relative error restricted to the
 # columns the stage did NOT corrupt. What it shows (D = 30, R = 2, C = 2, magnitude 10):
 # scattered outliers are removed exactly (relative error ~1e-10), whole corrupted columns are
-# not — the ℓ1 fits assume at most a few outliers per row AND per column (BRIEF §5), which a
+# not — the ℓ1 fits assume at most a few outliers per row AND per column (docs/mathematics.md §5, §10), which a
 # corrupted column violates: the budget fit ends with relative error ~0.18 (0.03 on the clean
 # columns); the penalized convex fit recovers the clean columns exactly (~1e-10) but absorbs
 # the corrupted columns into a rank-3 estimate (overall error ~8.6). See

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces the paper's Gaussian matrix-sensing experiment (Ding, Drusvyatskiy, Fazel,
-# Harchaoui 2024, §5 / BRIEF.md §5): A_i with i.i.d. N(0,1) entries, a rank-r truth M♮ of size
+# Harchaoui 2024, §5 / docs/mathematics.md §10): A_i with i.i.d. N(0,1) entries, a rank-r truth M♮ of size
 # d×d, m measurements b = A(M♮), and overparameterized factors of width K = d.
 #
 # Claim tested: flat solutions (min scaled Hessian trace on the zero-loss set) recover M♮

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces the paper's matrix-completion experiment (Ding, Drusvyatskiy, Fazel, Harchaoui
-# 2024, §5 and its synthetic experiments / BRIEF.md §5): observe the entries of a rank-r
+# 2024, §5 and its synthetic experiments / docs/mathematics.md §10): observe the entries of a rank-r
 # d×d truth on a random set, fit overparameterized factors of width K = d.
 #
 # Claims tested: (1) flat solutions — here D1, D2 are diagonal (√row counts, √column counts),

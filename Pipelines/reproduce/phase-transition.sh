@@ -8,7 +8,7 @@
 #     | solve-flat --method METHOD --rank K \
 #     | evaluate --format json                 → one JSON line (plus m, r, trial, seeds, wall time)
 # with S1 = 1000·trial + r, S2 = 1000000·trial + 1000·r + m (distinct for every job), and
-# K = D, the widest factorization (BRIEF §2: k may be as large as min(d1, d2)), so that the
+# K = D, the widest factorization (docs/mathematics.md §1: k may be as large as min(d1, d2)), so that the
 # zero-loss set is as large as it gets and only flatness selects the answer. (With solve-flat's
 # own default width, the largest k with k(d1+d2−k) ≤ m, the factored problem is nearly
 # rank-constrained and the transition sits at the degrees of freedom m = r(d1+d2−r) instead:

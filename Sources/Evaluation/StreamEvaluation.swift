@@ -110,7 +110,7 @@ public final class StreamEvaluation {
         }
 
         guard let measurements = try measurementSet(prefix: "", report: &report) else { return report }
-        report["operator"] = .string(measurements.measurementOperator.familyName)
+        report["operator"] = .string(measurements.measurementOperator.family.rawValue)
         report["m"] = .integer(Int64(measurements.observations.count))
         let rescaling = measurements.measurementOperator.rescaling()
         if let truth {
@@ -120,7 +120,7 @@ public final class StreamEvaluation {
             report["scaled_trace"] = .double(rescaling.scaledTrace(left: factors.left, right: factors.right))
             if options.sharpness {
                 let stored = try StoredFactors.parameters(left: factors.left, right: factors.right,
-                                                          symmetric: measurements.measurementOperator.familyName == "quadratic")
+                                                          symmetric: measurements.measurementOperator.parametrization == .signedSymmetric)
                 let hessian = LossHessian(measurements: measurements, factorization: stored.factorization, at: stored.parameters)
                 report["sharpness"] = .double(try Lanczos.largestEigenvalue(dimension: hessian.dimension, times: hessian.times))
             }

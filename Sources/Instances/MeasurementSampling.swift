@@ -4,11 +4,6 @@ import LinearAlgebra
 import Models
 import RandomNumbers
 
-/// The operator families `sample-measurements` can draw (BRIEF §5).
-public enum OperatorFamily: String, CaseIterable, Sendable {
-    case gaussian, bilinear, completion, quadratic, identity
-}
-
 /// How many measurements to take.
 public enum SampleSize: Sendable, Equatable {
     /// Exactly m.
@@ -135,12 +130,12 @@ private func writeMeasurementSet(truth: Matrix, count: Int, purpose: UInt64, exc
     case .bilinear:
         let left = gaussianMatrix(rows: count, columns: d1, part: 0)
         let right = gaussianMatrix(rows: count, columns: d2, part: 1)
-        measurementOperator = RankOneSensing.bilinear(left: left, right: right)
+        measurementOperator = BilinearSensing(left: left, right: right)
         operatorFrames = [Frame(name: prefix + FrameName.sensingLeft, matrix: left, attributes: attributes),
                           Frame(name: prefix + FrameName.sensingRight, matrix: right, attributes: attributes)]
     case .quadratic:
         let features = gaussianMatrix(rows: count, columns: d1, part: 0)
-        measurementOperator = RankOneSensing.quadratic(features: features)
+        measurementOperator = QuadraticSensing(features: features)
         operatorFrames = [Frame(name: prefix + FrameName.features, matrix: features, attributes: attributes)]
     case .completion:
         let positions = completionPositions(count: count, entries: d1 * d2, excluded: excludedEntries,

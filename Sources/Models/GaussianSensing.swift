@@ -4,7 +4,7 @@ import LinearAlgebra
 /// vec(A_i). Every apply and adjoint is one bandwidth-bound gemv over all of it, so this
 /// family counts its passes.
 public struct GaussianSensing: MeasurementOperator {
-    public let familyName = "gaussian"
+    public let family = OperatorFamily.gaussian
     public let rows: Int
     public let columns: Int
     /// m × (d1·d2).

@@ -3,7 +3,7 @@ import LinearAlgebra
 /// Full observation, A(X) = vec(X) (robust PCA): m = d1·d2 and every rescaling is a multiple
 /// of the identity, so flat, balanced and minimum-norm coincide.
 public struct IdentityObservation: MeasurementOperator {
-    public let familyName = "identity"
+    public let family = OperatorFamily.identity
     public let rows: Int
     public let columns: Int
     public var measurementCount: Int { rows * columns }

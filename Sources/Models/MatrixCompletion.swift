@@ -2,8 +2,8 @@ import LinearAlgebra
 
 /// Entry sampling: A_i = e_{p_i} e_{q_i}ᵀ, so A(X)_i = X[p_i, q_i]. Everything is O(m·k);
 /// the only d1×d2 matrix ever formed is the one `adjoint` is asked for.
-public struct MatrixCompletion: MeasurementOperator, StructuredAdjoint {
-    public let familyName = "completion"
+public struct MatrixCompletion: StructuredAdjoint {
+    public let family = OperatorFamily.completion
     public let rows: Int
     public let columns: Int
     /// Row and column of each observed entry, 0-based.

@@ -9,8 +9,10 @@ import LinearAlgebra
 /// without ever forming a d1×d2 matrix. The defaults below go through dense matrices, which
 /// is right for families whose operator is dense anyway.
 public protocol MeasurementOperator: Sendable {
-    /// The family's name as it appears in streams (`gaussian`, `completion`, …), for reports.
-    var familyName: String { get }
+    /// The family, as streams name it.
+    var family: OperatorFamily { get }
+    /// How factors make X for this family's model.
+    var parametrization: FactorParametrization { get }
     /// d1, d2: the shape of the matrices measured.
     var rows: Int { get }
     var columns: Int { get }
@@ -37,18 +39,53 @@ public protocol MeasurementOperator: Sendable {
     func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix)
     /// Σ_i ‖Pᵀ A_i Q‖²_F for P d1×a and Q d2×b, with its gradients in P and Q,
     /// 2Σ_i A_i Q Z_iᵀ and 2Σ_i A_iᵀ P Z_i (Z_i = PᵀA_iQ): the Hessian trace of a middle layer
-    /// of a deep factorization (BRIEF §5), which no rescaling captures.
+    /// of a deep factorization (docs/mathematics.md §9), which no rescaling captures.
     func sandwichedSquaredNorm(left: Matrix, right: Matrix) -> (value: Double, gradientLeft: Matrix, gradientRight: Matrix)
     /// The matrix of X ↦ A(X) on the matrices U·Pᵀ + Q·Vᵀ (U d1×a, V d2×b): row i is
     /// [vec(A_iᵀU), vec(A_iV)] (d2·a + d1·b entries), so A(U·Pᵀ + Q·Vᵀ) is this matrix times
     /// [vec(P); vec(Q)]. Newton's method on the low-rank matrices solves least-squares
     /// problems with it.
     func tangentJacobian(left: Matrix, right: Matrix) -> Matrix
-    /// The rescaling of BRIEF §3: D1² = (1/(m·d2)) Σ A_iA_iᵀ and D2² = (1/(m·d1)) Σ A_iᵀA_i.
+    /// The rescaling of docs/mathematics.md §2: D1² = (1/(m·d2)) Σ A_iA_iᵀ and D2² = (1/(m·d1)) Σ A_iᵀA_i.
     func rescaling() -> Rescaling
+    /// G = A*(y) as the two products methods ask of it, G·V and Gᵀ·U: dense families form
+    /// G once and multiply, structured ones never form it.
+    func adjointProductMaps(_ y: [Double]) -> AdjointProductMaps
+    /// Multipliers known in closed form that certify this family's flat fits under its own
+    /// rescaling (see `DualBound`): directions y, any positive multiple of which serves. Most
+    /// families have none; their certificates come from the solver's multiplier.
+    func closedFormMultipliers() -> [[Double]]
+}
+
+/// A*(y) through its products with thin matrices, with what they cost in passes over the
+/// operator: one to form a dense A*(y) and none per product, or one per product.
+public struct AdjointProductMaps {
+    public let setupPasses: Int
+    public let passesPerProduct: Int
+    public let timesRight: (Matrix) -> Matrix
+    public let transposeTimesLeft: (Matrix) -> Matrix
+
+    public init(setupPasses: Int, passesPerProduct: Int, timesRight: @escaping (Matrix) -> Matrix,
+                transposeTimesLeft: @escaping (Matrix) -> Matrix) {
+        self.setupPasses = setupPasses
+        self.passesPerProduct = passesPerProduct
+        self.timesRight = timesRight
+        self.transposeTimesLeft = transposeTimesLeft
+    }
 }
 
 extension MeasurementOperator {
+    public var parametrization: FactorParametrization { .general }
+
+    public func closedFormMultipliers() -> [[Double]] { [] }
+
+    public func adjointProductMaps(_ y: [Double]) -> AdjointProductMaps {
+        let dense = adjoint(y)
+        return AdjointProductMaps(setupPasses: 1, passesPerProduct: 0,
+                                  timesRight: { BLAS.matmul(dense, $0) },
+                                  transposeTimesLeft: { BLAS.matmul(dense, $0, transposeA: true) })
+    }
+
     public func applyFactored(left: Matrix, right: Matrix) -> [Double] {
         apply(BLAS.matmul(left, right, transposeB: true))
     }
@@ -86,16 +123,21 @@ extension MeasurementOperator {
     }
 }
 
-/// Families whose A*(y) is structured compute the two products separately, each cheaper than
-/// forming A*(y).
-extension MeasurementOperator where Self: StructuredAdjoint {
+/// A family whose `adjointTimes` and `adjointTransposeTimes` never form A*(y): it computes
+/// every product of A*(y) separately, each cheaper than forming it.
+public protocol StructuredAdjoint: MeasurementOperator {}
+
+extension StructuredAdjoint {
     public func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix) {
         (adjointTimes(y, right: right), adjointTransposeTimes(y, left: left))
     }
-}
 
-/// Marks a family whose `adjointTimes` and `adjointTransposeTimes` never form A*(y).
-public protocol StructuredAdjoint {}
+    public func adjointProductMaps(_ y: [Double]) -> AdjointProductMaps {
+        AdjointProductMaps(setupPasses: 0, passesPerProduct: 1,
+                           timesRight: { adjointTimes(y, right: $0) },
+                           transposeTimesLeft: { adjointTransposeTimes(y, left: $0) })
+    }
+}
 
 /// Row-wise inner products of two m×k matrices: out_i = Σ_j P[i,j]·Q[i,j]. This is how every
 /// rank-one family evaluates A(LRᵀ)_i = (a_iᵀL)·(Rᵀc_i) once P = AL and Q = CR are formed

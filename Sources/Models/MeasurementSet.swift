@@ -23,8 +23,11 @@ public struct MeasurementSet: Sendable {
             throw ModelError("the stream has no '\(name)' frame")
         }
         let attributes = observations.header.attributes
-        guard let family = attributes[AttributeKey.operatorFamily]?.stringValue else {
+        guard let familyName = attributes[AttributeKey.operatorFamily]?.stringValue else {
             throw ModelError("frame '\(name)' does not say which operator made it (attribute '\(AttributeKey.operatorFamily)')")
+        }
+        guard let family = OperatorFamily(rawValue: familyName) else {
+            throw ModelError("unknown operator '\(familyName)' on frame '\(name)'")
         }
         guard let d1 = attributes[AttributeKey.rows]?.integerValue.map(Int.init),
               let d2 = attributes[AttributeKey.columns]?.integerValue.map(Int.init), d1 > 0, d2 > 0 else {
@@ -46,15 +49,15 @@ public struct MeasurementSet: Sendable {
         }
         let measurementOperator: any MeasurementOperator
         switch family {
-        case "gaussian":
+        case .gaussian:
             measurementOperator = GaussianSensing(sensing: try matrix(FrameName.sensing, rows: nil, columns: d1 * d2), rows: d1, columns: d2)
-        case "bilinear":
+        case .bilinear:
             let left = try matrix(FrameName.sensingLeft, rows: nil, columns: d1)
-            measurementOperator = RankOneSensing.bilinear(left: left, right: try matrix(FrameName.sensingRight, rows: left.rows, columns: d2))
-        case "quadratic":
+            measurementOperator = BilinearSensing(left: left, right: try matrix(FrameName.sensingRight, rows: left.rows, columns: d2))
+        case .quadratic:
             guard d1 == d2 else { throw ModelError("quadratic sensing needs a square truth, not \(d1)×\(d2)") }
-            measurementOperator = RankOneSensing.quadratic(features: try matrix(FrameName.features, rows: nil, columns: d1))
-        case "completion":
+            measurementOperator = QuadraticSensing(features: try matrix(FrameName.features, rows: nil, columns: d1))
+        case .completion:
             let entries = try operatorFrame(FrameName.entries)
             guard entries.header.shape.count == 2, entries.header.shape[1] == 2,
                   let indices = entries.columnMajor().data.integers else {
@@ -63,10 +66,8 @@ public struct MeasurementSet: Sendable {
             let m = entries.header.shape[0]
             measurementOperator = try MatrixCompletion(rows: d1, columns: d2, entryRows: Array(indices[0..<m]),
                                                        entryColumns: Array(indices[m..<(2 * m)]))
-        case "identity":
+        case .identity:
             measurementOperator = IdentityObservation(rows: d1, columns: d2)
-        default:
-            throw ModelError("unknown operator '\(family)' on frame '\(name)'")
         }
         try self.init(measurementOperator: measurementOperator, observations: observations.columnMajor().data.doubles)
     }

@@ -89,7 +89,7 @@ public enum SquaredScaling: Sendable, Equatable {
     }
 }
 
-/// D1² and D2² of BRIEF §3, computed once per instance from the operator's structure.
+/// D1² and D2² of docs/mathematics.md §2–3, computed once per instance from the operator's structure.
 public struct Rescaling: Sendable, Equatable {
     /// D1², d1×d1.
     public var left: SquaredScaling

@@ -105,11 +105,12 @@ public enum SolverAttributeKey {
     public static let residual = "residual"
     /// str(L̂, R̂) = ‖D1L̂‖² + ‖D2R̂‖² under the operator's rescaling.
     public static let scaledTrace = "scaled_trace"
-    /// What the method minimized, evaluated at the answer under the operator's rescaling: str,
-    /// plus λ‖A(X̂) − b‖₁ in the penalized form.
+    /// What the method minimized, at the answer, unscaled: str for flat and convex, ‖L‖² + ‖R‖²
+    /// for min-norm (each plus the penalty 2cλ‖A(X̂) − b‖₁, c = 1 for min-norm, in the penalized
+    /// form), the loss (1/2m)‖A(X̂) − b‖² for gd, sam and label-noise, ‖X̂‖_F for least-norm.
     public static let objective = "objective"
-    /// A certified lower bound on the smallest objective any factorization can have: for an
-    /// exact or constrained fit, on the flattest str of any factorization that fits.
+    /// A certified lower bound on the method's objective over every factorization that fits
+    /// (flat, min-norm, convex).
     public static let lowerBound = "lower_bound"
     public static let converged = "converged"
     /// How the data were fitted: `exact`, `l2-ball`, `l1-ball`, `l1-penalty`.

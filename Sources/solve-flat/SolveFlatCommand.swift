@@ -16,16 +16,19 @@ struct SolveFlatCommand: ParsableCommand {
             'estimate' (X̂, d1×d2), 'estimate_left' and 'estimate_right' (X̂ = L·Rᵀ; for the \
             quadratic model [U1 U2] and [U1 −U2]). The estimate's attributes give method, rank, \
             iterations, passes (over the operator), operator_seconds, seconds, residual \
-            (‖A(X̂) − b‖/‖b‖), scaled_trace (str = ‖D1L‖² + ‖D2R‖²), lower_bound (flat: a \
-            certified bound on the smallest str of any fitting factorization), converged and \
-            data_fit. The solver never reads the truth, nor the outlier record unless \
+            (‖A(X̂) − b‖/‖b‖), scaled_trace (str = ‖D1L‖² + ‖D2R‖²), objective (each \
+            method's own, unscaled: str for flat and convex, ‖L‖² + ‖R‖² for min-norm, plus \
+            2cλ‖A(X̂) − b‖₁ with --penalized (c = √(tr D1²/d1 · tr D2²/d2) for flat and convex, 1 \
+            for min-norm); the loss (1/2m)‖A(X̂) − b‖² for gd, sam and label-noise; ‖X̂‖_F for \
+            least-norm), lower_bound (flat, min-norm, convex: a certified bound on that \
+            objective over every factorization that fits), converged and data_fit. The solver never reads the truth, nor the outlier record unless \
             --oracle-budget asks for it.
 
             The fit follows the stream: exact for noiseless measurements; ‖A(X) − b‖₂ ≤ δ when \
             the observations say they are noisy (δ = noise_std·√m, or --noise-level); with \
             injected outliers one of --l1-budget, --oracle-budget or --penalized is required.
 
-            Methods (BRIEF §6): flat and min-norm minimize str (min-norm with D1 = D2 = I) \
+            Methods (docs/mathematics.md §11): flat and min-norm minimize str (min-norm with D1 = D2 = I) \
             over the factorizations that fit, by an augmented Lagrangian on the factors; \
             with an exact fit, once the weighted spectrum of L·Rᵀ shows a rank s below --rank, \
             Newton's method on the rank-s matrices finishes to rounding in a few passes, and \
@@ -48,9 +51,15 @@ struct SolveFlatCommand: ParsableCommand {
             minimum-Frobenius-norm interpolant A⁺(b) by conjugate gradients, factored at full \
             width by default: it fits but does not recover.
 
-            Exit status: 0 when converged, 3 when not (--max-iters ran out first, or flat's \
-            certificate does not confirm optimality; the best iterate is still written, marked \
-            converged = false, with a warning on stderr), 1 on errors.
+            Without --rank, flat and min-norm widen the factors (warm-started) whenever the dual \
+            certificate shows flatter fits that need more columns, up to min(d1, d2); with a \
+            --rank that is too small they exit 3 and name the width that would do.
+
+            Exit status: 0 when converged and certified: the fit within --tol and, for flat, \
+            min-norm and convex, the lower bound within a relative 1000·--tol of the objective \
+            (1e-7 by default). 3 when not (--max-iters ran out, or the certificate falls short; \
+            the best iterate is still written, marked converged = false, with the reason on \
+            stderr), 1 on errors.
 
             Examples:
               generate-ground-truth --d1 20 --rank 2 --seed 1 \\
@@ -65,7 +74,7 @@ struct SolveFlatCommand: ParsableCommand {
     @Option(help: ArgumentHelp("flat (minimize str on the solution set), min-norm (D1 = D2 = I), convex (the weighted nuclear-norm relaxation, then its SVD), gd (gradient descent from a random start), sam (sharpness-aware), label-noise (gd on noised labels) or least-norm (A⁺(b)).", valueName: "name"))
     var method: SolverMethod = .flat
 
-    @Option(help: ArgumentHelp("Factor width k (default: the largest r with r(d1+d2−r) ≤ m, at most min(d1, d2)).", valueName: "k"))
+    @Option(help: ArgumentHelp("Fix the factor width k (default: start at the largest r with r(d1+d2−r) ≤ m and widen until certified, up to min(d1, d2)).", valueName: "k"))
     var rank: Int?
 
     @Option(name: .customLong("rank-pos"), help: ArgumentHelp("Quadratic model: width of U1 (default as --rank).", valueName: "k1"))
@@ -77,7 +86,7 @@ struct SolveFlatCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Factor X = W_N⋯W_1 with N layers (flat, min-norm, gd, sam, label-noise; the Hessian trace of every layer is minimized).", valueName: "N"))
     var depth = 2
 
-    @Option(help: ArgumentHelp("Relative feasibility and stationarity to reach.", valueName: "t"))
+    @Option(help: ArgumentHelp("Relative feasibility and stationarity to reach; flat, min-norm and convex also certify their objective to a relative 1000·t.", valueName: "t"))
     var tol = 1e-10
 
     @Option(name: .customLong("max-iters"), help: ArgumentHelp("Iterations allowed in all.", valueName: "n"))
@@ -148,6 +157,7 @@ struct SolveFlatCommand: ParsableCommand {
         try stage.finish(writingTo: stream.writer, progress: progress)
         try stream.finish()
         if !quiet, let summary = stage.summary { StandardStreams.error("solve-flat: \(summary)") }
+        if let diagnosis = stage.diagnosis { StandardStreams.error("solve-flat: \(diagnosis)") }
         if !stage.converged {
             StandardStreams.error("solve-flat: warning: not converged (to --tol \(tol) within --max-iters \(maxIterations), or not certified optimal); the best iterate was written with converged = false")
         }

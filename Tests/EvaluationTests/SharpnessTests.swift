@@ -19,7 +19,7 @@ struct SharpnessTests {
 
     static func quadraticCase() throws -> (MeasurementSet, any BilinearFactorization, [Double]) {
         let (d, m) = (4, 12)
-        let op = RankOneSensing.quadratic(features: Fixtures.gaussianMatrix(rows: m, columns: d, seed: 31))
+        let op = QuadraticSensing(features: Fixtures.gaussianMatrix(rows: m, columns: d, seed: 31))
         let set = try MeasurementSet(measurementOperator: op, observations: Fixtures.gaussianVector(m, seed: 32))
         let factorization = SignedSymmetricFactorization(size: d, positiveWidth: 2, negativeWidth: 1)
         return (set, factorization, Fixtures.gaussianVector(factorization.parameterCount, seed: 33))

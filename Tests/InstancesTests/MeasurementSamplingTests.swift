@@ -46,7 +46,7 @@ private func spectralDistanceFromIdentity(_ squared: SquaredScaling) throws -> D
         let frames = try sampleMeasurements(truth: truth, rank: 2, specification: MeasurementSpecification(family: family, size: .count(60)),
                                             provenance: provenance)
         let set = try MeasurementSet(frames: byName(frames))
-        #expect(set.measurementOperator.familyName == family.rawValue)
+        #expect(set.measurementOperator.family == family)
         // The streamed Gaussian draw sums A(X) in another order than gemv: equal to rounding.
         let recomputed = set.measurementOperator.apply(truth)
         #expect(zip(recomputed, set.observations).allSatisfy { abs($0 - $1) <= 1e-13 * max(1, abs($0)) })
@@ -142,7 +142,7 @@ private func spectralDistanceFromIdentity(_ squared: SquaredScaling) throws -> D
         #expect(abs(sampleStd / std - 1) < 6 / (2 * 3000.0).squareRoot())
     }
 
-    /// BRIEF §5: for Gaussian and bilinear sensing D1, D2 ≈ I, and the approximation tightens
+    /// docs/mathematics.md §3: for Gaussian and bilinear sensing D1, D2 ≈ I, and the approximation tightens
     /// as m grows (operator-norm deviation of order √(d/m)).
     @Test(arguments: [OperatorFamily.gaussian, .bilinear])
     func rescalingConcentratesNearTheIdentity(family: OperatorFamily) throws {

@@ -14,7 +14,7 @@ import RandomNumbers
         g.fillStandardNormal(&y)
         let lhs = zip(op.apply(x), y).reduce(0) { $0 + $1.0 * $1.1 }       // ⟨A(X), y⟩
         let rhs = zip(x.storage, op.adjoint(y).storage).reduce(0) { $0 + $1.0 * $1.1 }  // ⟨X, A*(y)⟩
-        #expect(abs(lhs - rhs) <= 1e-12 * max(1, abs(lhs)), "\(op.familyName): \(lhs) vs \(rhs)")
+        #expect(abs(lhs - rhs) <= 1e-12 * max(1, abs(lhs)), "\(op.family.rawValue): \(lhs) vs \(rhs)")
     }
 
     @Test(arguments: OperatorFixtures.all())
@@ -25,7 +25,7 @@ import RandomNumbers
         for i in stride(from: 0, to: op.measurementCount, by: 7) {
             let a = OperatorFixtures.sensingMatrix(op, i)
             let direct = zip(a.storage, x.storage).reduce(0) { $0 + $1.0 * $1.1 }
-            #expect(abs(direct - applied[i]) <= 1e-12 * max(1, abs(direct)), "\(op.familyName) measurement \(i)")
+            #expect(abs(direct - applied[i]) <= 1e-12 * max(1, abs(direct)), "\(op.family.rawValue) measurement \(i)")
         }
     }
 
@@ -57,7 +57,7 @@ import RandomNumbers
             let a = OperatorFixtures.sensingMatrix(op, i)
             let expected = OperatorFixtures.naiveProduct(a.transposed(), u).storage + OperatorFixtures.naiveProduct(a, v).storage
             let row = (0..<jacobian.columns).map { jacobian[i, $0] }
-            #expect(OperatorFixtures.maxDifference(row, expected) < 1e-12, "\(op.familyName) measurement \(i)")
+            #expect(OperatorFixtures.maxDifference(row, expected) < 1e-12, "\(op.family.rawValue) measurement \(i)")
         }
         // And as a map: J·[vec P; vec Q] = A(U·Pᵀ + Q·Vᵀ).
         let p = OperatorFixtures.gaussianMatrix(rows: op.columns, columns: 2, generator: &g)
@@ -84,7 +84,7 @@ import RandomNumbers
 
     @Test(arguments: OperatorFixtures.all())
     func scaledTraceEqualsTheGaussNewtonHessianTrace(op: any MeasurementOperator) {
-        // At a zero-loss point tr ∇²f = (1/m) Σ_i (‖A_iᵀL‖² + ‖A_iR‖²) (BRIEF §3), each block
+        // At a zero-loss point tr ∇²f = (1/m) Σ_i (‖A_iᵀL‖² + ‖A_iR‖²) (docs/mathematics.md §2), each block
         // summed here from the A_i one at a time.
         var g = PCG64(seed: 10)
         let left = OperatorFixtures.gaussianMatrix(rows: op.rows, columns: 2, generator: &g)
@@ -100,6 +100,6 @@ import RandomNumbers
         // ‖D1 L‖² = (1/(m·d2)) Σ ‖A_iᵀ L‖²: the L-block divided by d2, the R-block by d1.
         let expected = leftBlock / (m * Double(op.columns)) + rightBlock / (m * Double(op.rows))
         let computed = op.rescaling().scaledTrace(left: left, right: right)
-        #expect(abs(computed - expected) <= 1e-10 * expected, "\(op.familyName)")
+        #expect(abs(computed - expected) <= 1e-10 * expected, "\(op.family.rawValue)")
     }
 }

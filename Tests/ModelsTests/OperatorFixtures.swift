@@ -16,9 +16,9 @@ enum OperatorFixtures {
         let entries = g.sampleWithoutReplacement(count: min(m, d1 * d2), from: d1 * d2)
         return [
             GaussianSensing(sensing: gaussianMatrix(rows: m, columns: d1 * d2, generator: &g), rows: d1, columns: d2),
-            RankOneSensing.bilinear(left: gaussianMatrix(rows: m, columns: d1, generator: &g),
+            BilinearSensing(left: gaussianMatrix(rows: m, columns: d1, generator: &g),
                                     right: gaussianMatrix(rows: m, columns: d2, generator: &g)),
-            RankOneSensing.quadratic(features: gaussianMatrix(rows: m, columns: square, generator: &g)),
+            QuadraticSensing(features: gaussianMatrix(rows: m, columns: square, generator: &g)),
             try! MatrixCompletion(rows: d1, columns: d2, entryRows: entries.map { $0 % d1 }, entryColumns: entries.map { $0 / d1 }),
             IdentityObservation(rows: d1, columns: d2),
         ]

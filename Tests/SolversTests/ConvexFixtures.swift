@@ -114,7 +114,7 @@ struct ConvexInstance {
         let positive = gaussianMatrix(rows: size, columns: positiveRank, generator: &generator)
         let negative = gaussianMatrix(rows: size, columns: negativeRank, generator: &generator)
         let truth = BLAS.matmul(positive, positive, transposeB: true) - BLAS.matmul(negative, negative, transposeB: true)
-        let sensing = RankOneSensing.quadratic(features: gaussianMatrix(rows: m, columns: size, generator: &generator))
+        let sensing = QuadraticSensing(features: gaussianMatrix(rows: m, columns: size, generator: &generator))
         return ConvexInstance(truth: truth,
                               measurements: try MeasurementSet(measurementOperator: sensing, observations: sensing.apply(truth)),
                               dataFit: .exact,

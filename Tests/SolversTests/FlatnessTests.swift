@@ -7,7 +7,7 @@ import Models
 
 /// The closed-form flatness against the trace of the Hessian of f = (1/2m)‖A(X(θ)) − b‖²,
 /// taken by central differences of the gradient at a zero-loss point, for every model: the
-/// formula of BRIEF §3 (str = tr_L/d1 + tr_R/d2; for X = USUᵀ, str = tr_U/(2d)) checked
+/// formula of docs/mathematics.md §2 and §7 (str = tr_L/d1 + tr_R/d2; for X = USUᵀ, str = tr_U/(2d)) checked
 /// through the same pullback the solvers use.
 @Suite("Scaled Hessian trace: closed form against finite differences")
 struct FlatnessTests {

@@ -101,7 +101,7 @@ struct ImplicitMethodsTests {
         generator.fillStandardNormal(&features)
         let sets = [
             try MeasurementSet(measurementOperator: ImplicitInstance().sensing, observations: ImplicitInstance().observations),
-            try MeasurementSet(measurementOperator: RankOneSensing.quadratic(features: Matrix(rows: 30, columns: 6, columnMajor: features)),
+            try MeasurementSet(measurementOperator: QuadraticSensing(features: Matrix(rows: 30, columns: 6, columnMajor: features)),
                                observations: [Double](repeating: 1, count: 30)),
         ]
         var options = SolveOptions()

@@ -81,7 +81,7 @@ struct LowRankNewtonTests {
         }
         let rescaling = completion.rescaling()
         #expect(try finished(rescaling) != nil)
-        #expect(try finished(rescaling.isotropic) == nil)
+        #expect(try finished(rescaling.identity) == nil)
     }
 
     /// At m = 2.5·r(d1+d2) with factors of full width, the multiplier of least norm is not a

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peer for solve-flat --method flat: the factored penalty route of BRIEF §6.1,
+"""Peer for solve-flat --method flat: the factored penalty route of docs/mathematics.md §11.1,
 
     minimize  f(L, R) + λ·str(L, R),   f = (1/2m) Σ_i (⟨A_i, L Rᵀ⟩ − b_i)²,
               str(L, R) = ‖D1 L‖²_F + ‖D2 R‖²_F,
@@ -7,7 +7,7 @@
 with scipy.optimize.minimize(method="L-BFGS-B", jac=True) on (L, R) ∈ R^{d1×k} × R^{d2×k}
 and λ driven to 0 by continuation: λ0 = λmax/10, where λmax = ‖D1⁻¹ A*(b)/m D2⁻¹‖₂/2 is
 the smallest λ for which X = 0 is optimal, then λ ← λ/FACTOR each stage, each stage warm
-started from the last. For λ > 0 the minimizers are those of f(X) + 2λ‖D1 X D2‖_* (BRIEF
+started from the last. For λ > 0 the minimizers are those of f(X) + 2λ‖D1 X D2‖_* (docs/mathematics.md
 §4), so they approach the flat solution as O(λ) (on the default instance the relative error
 is 1.7·λ/λmax).
 

@@ -1,5 +1,5 @@
 """What the solver peers share: reading a dense Gaussian sensing instance, the rescaling
-D1, D2 of BRIEF §3, the default rank, and the one-line JSON report.
+D1, D2 of docs/mathematics.md §2, the default rank, and the one-line JSON report.
 
 Conventions are the stream's (README, *Frame names*): ``sensing`` is m×d1×d2 column-major,
 so ``A = sensing.reshape(m, d1*d2, order="F")`` is a view whose row i is vec(A_i), and
@@ -66,7 +66,7 @@ def read_instance(path: str) -> Instance:
 
 
 def rescaling(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
-    """(D1², D2²) of BRIEF §3: (1/(m·d2)) Σ A_i A_iᵀ and (1/(m·d1)) Σ A_iᵀ A_i."""
+    """(D1², D2²) of docs/mathematics.md §2: (1/(m·d2)) Σ A_i A_iᵀ and (1/(m·d1)) Σ A_iᵀ A_i."""
     m, d1, d2 = instance.m, instance.d1, instance.d2
     S = instance.A.reshape(m, d1, d2, order="F")
     D1sq = np.tensordot(S, S, axes=([0, 2], [0, 2])) / (m * d2)

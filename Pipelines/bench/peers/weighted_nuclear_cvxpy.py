@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Peer for solve-flat --method convex: the weighted nuclear norm program of BRIEF §4,
+"""Peer for solve-flat --method convex: the weighted nuclear norm program of docs/mathematics.md §4,
 
     minimize ‖D1 X D2‖_*   subject to   A(X) = b,
 
 written in CVXPY and solved by SCS at tight tolerance (eps_abs = eps_rel = 1e-9). D1, D2
-(BRIEF §3) are computed in numpy from the dense Gaussian operator in the stream.
+(docs/mathematics.md §2) are computed in numpy from the dense Gaussian operator in the stream.
 
 Two formulations of the same program (--formulation):
 - substituted (default): Y = D1 X D2, so ⟨A_i, X⟩ = ⟨D1⁻¹A_iD2⁻¹, Y⟩ and the program is

@@ -2,7 +2,7 @@ import LinearAlgebra
 import Models
 
 /// A lower bound on the flattest value min_X 2‖D1XD2‖_* + h(A(X) − b) from any multiplier y,
-/// by weak duality for the convex relaxation of BRIEF §4 (which bounds every factorization
+/// by weak duality for the convex relaxation of docs/mathematics.md §4 and §6 (which bounds every factorization
 /// from below): the dual function is g(y) = −⟨y, b⟩ − h*(y) wherever
 /// ‖D1⁻¹A*(y)D2⁻¹‖_op ≤ 2, and y is scaled into that set.
 struct DualBound {

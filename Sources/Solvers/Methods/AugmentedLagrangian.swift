@@ -38,15 +38,22 @@ public struct FactoredSolution: Sendable {
     public var parameters: [Double]
     public var iterations: Int
     public var converged: Bool
-    /// A certified lower bound on the smallest str of any factorization that fits, when
-    /// the method produces a dual certificate.
+    /// A certified lower bound on the method's objective over every factorization that
+    /// fits, when the method produces a dual certificate.
     public var lowerBound: Double?
+    /// The factorization the parameters belong to, when the method changed it (a width grown
+    /// until the answer was certified); nil means the problem's own.
+    public var factorization: (any Factorization)?
+    /// Why an answer is not converged, when the method knows more than that: one line for people.
+    public var diagnosis: String?
 
-    public init(parameters: [Double], iterations: Int, converged: Bool, lowerBound: Double? = nil) {
+    public init(parameters: [Double], iterations: Int, converged: Bool, lowerBound: Double? = nil,
+                factorization: (any Factorization)? = nil) {
         self.parameters = parameters
         self.iterations = iterations
         self.converged = converged
         self.lowerBound = lowerBound
+        self.factorization = factorization
     }
 }
 
@@ -76,6 +83,10 @@ public struct AugmentedLagrangian {
     /// A solve that needs more multiplier updates than this is not converging; every model
     /// measured needs fewer than 20.
     static let maximumSubproblems = 200
+
+    /// How far ρ may grow over its start while feasibility stalls before the solve gives up
+    /// on the point; a solve that converges needs far less.
+    static let penaltyCeiling = 1e8
 
     /// Quasi-Newton steps taken in one preconditioner's metric before it is rebuilt.
     static let preconditionerLifetime = 100
@@ -111,14 +122,27 @@ public struct AugmentedLagrangian {
         return rho
     }
 
-    /// The solution and the final multiplier y of the fit constraint.
-    public func solve(_ problem: RecoveryProblem, from start: [Double]) -> (solution: FactoredSolution, multiplier: [Double]) {
+    /// Where a solve resumes: the multiplier and penalty another solve ended with.
+    public struct WarmStart {
+        public var multiplier: [Double]
+        /// Nil: the penalty a fresh solve would start from.
+        public var penalty: Double?
+    }
+
+    /// A relative violation below which an unconverged solve's multiplier is worth resuming from.
+    static let resumableViolation = 1e-6
+
+    /// The solution, the final multiplier y of the fit constraint, the penalty ρ reached, and
+    /// whether the fit was (nearly) reached.
+    public func solve(_ problem: RecoveryProblem, from start: [Double], resuming warmStart: WarmStart? = nil)
+        -> (solution: FactoredSolution, multiplier: [Double], penalty: Double, feasible: Bool) {
         let scale = max(problem.observationNorm, .leastNormalMagnitude)
         let fit = problem.dataFit
         var theta = start
-        var multiplier = [Double](repeating: 0, count: problem.measurementCount)
+        var multiplier = warmStart?.multiplier ?? [Double](repeating: 0, count: problem.measurementCount)
         let startFlatness = problem.flatness(theta)
-        var rho = initialPenalty(problem, startFlatness: startFlatness.value)
+        var rho = warmStart?.penalty.map { $0 } ?? initialPenalty(problem, startFlatness: startFlatness.value)
+        let firstPenalty = rho
         var previousViolation = Double.infinity
         var innerTolerance = 0.1 * BLAS.nrm2(startFlatness.gradient)
         var iterations = 0
@@ -146,7 +170,7 @@ public struct AugmentedLagrangian {
                 if result.interrupted, let finisher,
                    let finished = finisher.finish(theta, multiplier: objective.fitTerm(residual: objective.residual(at: theta)).gradient) {
                     return (FactoredSolution(parameters: finished.parameters, iterations: iterations, converged: true,
-                                             lowerBound: finished.lowerBound), finished.multiplier)
+                                             lowerBound: finished.lowerBound), finished.multiplier, rho, true)
                 }
                 known = (theta, objective.residual(at: theta))
                 if !(result.reachedTolerance || result.stalled || result.interrupted) { history.clear() }
@@ -165,9 +189,12 @@ public struct AugmentedLagrangian {
 
             let stationary = result.stalled || BLAS.nrm2(result.gradient) <= max(limits.tolerance, Self.stationarityFloor) * gradientScale
             if violation <= limits.tolerance * scale && stationary {
-                return (FactoredSolution(parameters: theta, iterations: iterations, converged: true), multiplier)
+                return (FactoredSolution(parameters: theta, iterations: iterations, converged: true), multiplier, rho, true)
             }
             if violation > 0.25 * previousViolation, violation > limits.tolerance * scale {
+                // A point that no penalty brings nearer the fit is stuck (a spurious stationary
+                // point of the factored fit): the caller's certificate shows the way out.
+                if rho >= Self.penaltyCeiling * firstPenalty { break }
                 rho *= Self.penaltyGrowth
                 history.clear()  // Φ's curvature scales with ρ; the old pairs would mislead.
             }
@@ -175,6 +202,8 @@ public struct AugmentedLagrangian {
             innerTolerance = max(max(limits.tolerance, Self.stationarityFloor) * gradientScale, 0.1 * innerTolerance)
             if outer >= Self.maximumSubproblems { break }
         }
-        return (FactoredSolution(parameters: theta, iterations: iterations, converged: false), multiplier)
+        // Near the fit the multiplier is meaningful and worth resuming from.
+        return (FactoredSolution(parameters: theta, iterations: iterations, converged: false), multiplier, rho,
+                previousViolation <= Self.resumableViolation * scale)
     }
 }

@@ -64,7 +64,7 @@ final class AugmentedLagrangianObjective: SmoothObjective {
     }
 
     func restriction(at point: [Double], value: Double, gradient: [Double], direction: [Double]) -> Line {
-        if problem.factorization is any BilinearFactorization, let cached, cached.point == point {
+        if problem.factorization.factorsAreLinear, let cached, cached.point == point {
             return Line(objective: self, point: point, direction: direction, residual: cached.residual)
         }
         return Line(objective: self, point: point, direction: direction, residual: nil)

@@ -1,7 +1,7 @@
 import LinearAlgebra
 import Models
 
-/// `convex`: the weighted nuclear-norm relaxation of BRIEF §4 (the paper's Theorem 3.2),
+/// `convex`: the weighted nuclear-norm relaxation of docs/mathematics.md §4 (the paper's Theorem 3.2),
 ///
 ///     min_X 2‖D1XD2‖_* + h(A(X) − b),
 ///

@@ -1,36 +1,134 @@
 import Models
 
 /// `flat` and `min-norm`: the augmented Lagrangian from the spectral start, minimizing the
-/// problem's flatness (the operator's rescaling for flat, isotropic weights for min-norm),
-/// handing over to Newton's method on the rank-s matrices once the iterate's spectrum shows a
-/// rank (exact fits; see `LowRankNewton`), which finishes in a few passes and certifies itself.
-/// The final multiplier gives a certified lower bound on the operator's str, which for
-/// `flat` is the optimality gap: a stationary point that the bound does not certify (a
-/// saddle, in exact arithmetic impossible to leave by gradients) is not reported converged.
+/// problem's flatness (the operator's rescaling for flat, the identity for min-norm), handing
+/// over to Newton's method on the rank-s matrices once the iterate's spectrum shows a rank
+/// (exact fits; see `LowRankNewton`), which finishes in a few passes and certifies itself.
+///
+/// An answer is converged only when a dual certificate bounds the objective from below to
+/// within `certifiedGap(tolerance:)` of its value. When the certificate fails, the multiplier
+/// itself says why: singular values of D1⁻¹A*(y)D2⁻¹ above 2 are directions to flatter fits
+/// (`FlatnessCertificate.escape`), which the factors take up in free columns, or, when every
+/// column is in use, in a wider factorization: without an explicit width the width grows,
+/// warm-started, until the answer is certified (up to min(d1, d2)); with one, the answer at that
+/// width is written unconverged, and the solve goes on only to name the width that would do.
+/// Deeper factorizations have no convex relaxation to certify them and end at stationarity.
 public struct FlatMethod: RecoveryMethod {
-    public var certify: Bool
-    /// The relative gap between objective and certified bound that counts as optimal.
-    static let certifiedGap = 1e-5
+    /// Whether the width may grow past the factorization's (no width was asked for).
+    public var growsWidth: Bool
 
-    public init(certify: Bool) {
-        self.certify = certify
+    public init(growsWidth: Bool) {
+        self.growsWidth = growsWidth
     }
 
+    /// The relative gap between objective and certified bound that counts as optimal. The
+    /// bound is first-order in the multiplier's error, which the augmented Lagrangian leaves
+    /// near 1e-8 relative on ℓ1 fits at the default tolerance: the gap asked for is a thousand
+    /// times the tolerance.
+    public static func certifiedGap(tolerance: Double) -> Double { 1000 * tolerance }
+
+    /// Rounds of escape, polish or re-solve before the answer stands as it is.
+    static let maximumRounds = 16
+    /// Iterations a round may take before the certificate is consulted (or a quarter of what
+    /// is left, if more).
+    static let roundIterations = 2000
+    /// Polishing stops at this feasibility: below it rounding decides.
+    static let finestTolerance = 1e-14
+
     public func solve(_ problem: RecoveryProblem, context: MethodContext) throws -> FactoredSolution {
-        let start = try problem.spectralStart(operatorRescaling: context.operatorRescaling, seed: context.seed)
-        var method = AugmentedLagrangian(limits: context.limits, progress: context.progress)
-        method.finisher = NewtonFinisher(problem: problem, tolerance: context.limits.tolerance)
-        var (solution, multiplier) = method.solve(problem, from: start)
-        // A finisher's bound is on the flatness minimized; it certifies str only when that is str.
-        if problem.rescaling != context.operatorRescaling { solution.lowerBound = nil }
-        // The relaxation bounds str, the flatness of two factors; deeper ones have no such bound.
-        if certify, solution.lowerBound == nil, problem.factorization is any BilinearFactorization {
-            let bound = try DualBound(problem: problem, rescaling: context.operatorRescaling).bound(multiplier: multiplier).value
-            let objective = problem.flatness(solution.parameters, rescaling: context.operatorRescaling).value
-                + problem.dataFit.penalty(problem.residual(solution.parameters))
-            solution.lowerBound = bound
-            solution.converged = solution.converged && bound >= objective * (1 - max(Self.certifiedGap, 100 * context.limits.tolerance))
+        var problem = problem
+        var start = try problem.spectralStart(operatorRescaling: context.operatorRescaling, seed: context.seed)
+        var resume: AugmentedLagrangian.WarmStart?
+        var iterations = 0
+        let requestedWidth = problem.factorization.width
+        var answerAtRequestedWidth: FactoredSolution?
+        let limit = min(problem.factorization.rows, problem.factorization.columns)
+        let closedForm = problem.measurementOperator.base.closedFormMultipliers()
+        let gap = Self.certifiedGap(tolerance: context.limits.tolerance)
+
+        var tolerance = context.limits.tolerance
+        var escapedFrom: Double?
+        // Every multiplier bounds the relaxation, whatever the width: the best one so far stands.
+        var bestBound = -Double.infinity
+        var last: FactoredSolution?
+        for round in 0..<Self.maximumRounds {
+            // A round ends early enough for the certificate to look for a way out of a point
+            // the solve converges to slowly (a saddle, or a fit that needs more columns).
+            let remaining = context.limits.maxIterations - iterations
+            guard remaining > 0 else { break }
+            let budget = round == Self.maximumRounds - 1 ? remaining : min(remaining, max(Self.roundIterations, remaining / 4))
+            var method = AugmentedLagrangian(limits: SolverLimits(tolerance: tolerance, maxIterations: budget),
+                                             progress: context.progress)
+            method.finisher = NewtonFinisher(problem: problem, tolerance: context.limits.tolerance)
+            let run = method.solve(problem, from: start, resuming: resume)
+            iterations += run.solution.iterations
+            var solution = run.solution
+            solution.iterations = iterations
+            solution.factorization = problem.factorization
+            guard problem.factorization.factorsAreLinear else { return solution }
+
+            let certificate = FlatnessCertificate(problem: problem)
+            let objective = problem.objective(solution.parameters)
+            if solution.lowerBound == nil {
+                let projected = try LowRankNewton(problem: problem)?.tangentMultiplier(at: solution.parameters, reference: run.multiplier)
+                let best = try certificate.bestBound(candidates: [run.multiplier] + closedForm + (projected.map { [$0] } ?? []))
+                bestBound = max(bestBound, best.value)
+                solution.lowerBound = bestBound
+                solution.converged = solution.converged && bestBound >= objective * (1 - gap)
+                if run.solution.converged, !solution.converged {
+                    solution.diagnosis = String(format: "not certified: the dual bound is %.2e below the objective (relative), more than the %.0e that --tol allows",
+                                                (objective - bestBound) / max(objective, .leastNormalMagnitude), gap)
+                }
+            }
+            if solution.converged {
+                guard var answer = answerAtRequestedWidth else { return solution }
+                answer.iterations = iterations
+                answer.diagnosis = "--rank \(requestedWidth) is too small: the flattest fit has rank \(problem.rank(of: solution.parameters)) (certified at width \(problem.factorization.width)); rerun with a larger --rank or without it"
+                return answer
+            }
+            last = solution
+
+            // An escape that did not lower the objective shows no flatter fit; the multiplier's
+            // own error is the gap then.
+            // A solve that used its whole budget was still moving: it goes on as it was.
+            let stopped = run.solution.converged || run.solution.iterations < budget
+            let escaping = stopped && (escapedFrom.map { objective < $0 * (1 - gap) } ?? true)
+            if escaping, let escape = try certificate.escape(from: solution.parameters, multiplier: run.multiplier,
+                                                             penalty: run.penalty, limit: limit, seed: context.seed &+ UInt64(round)) {
+                if !growsWidth, escape.factorization.width > requestedWidth, answerAtRequestedWidth == nil {
+                    answerAtRequestedWidth = solution
+                }
+                escapedFrom = objective
+                problem = problem.with(factorization: escape.factorization)
+                start = escape.parameters
+                // A fit that was reached keeps its multiplier, one that was not starts afresh; the
+                // penalty starts low either way, or the fit would pin the factors where they are.
+                resume = run.feasible ? AugmentedLagrangian.WarmStart(multiplier: run.multiplier, penalty: nil) : nil
+                continue
+            }
+            guard answerAtRequestedWidth == nil, run.feasible || !stopped, tolerance > Self.finestTolerance else { break }
+            // No way out: go on from here, with a finer tolerance when this one was reached.
+            if run.solution.converged { tolerance /= 100 }
+            if stopped { escapedFrom = nil }
+            start = solution.parameters
+            resume = AugmentedLagrangian.WarmStart(multiplier: run.multiplier, penalty: run.penalty)
         }
-        return solution
+        if var answer = answerAtRequestedWidth {
+            answer.iterations = iterations
+            answer.diagnosis = "--rank \(requestedWidth) is too small: the certificate shows flatter fits of higher rank"
+            return answer
+        }
+        return last ?? FactoredSolution(parameters: start, iterations: iterations, converged: false, factorization: problem.factorization)
+    }
+}
+
+extension RecoveryProblem {
+    /// The number of weighted singular values of X(θ) above 1e-8 of the largest.
+    func rank(of parameters: [Double]) -> Int {
+        let (left, right) = factorization.factors(parameters)
+        guard let leftRoot = try? rescaling.left.power(0.5), let rightRoot = try? rescaling.right.power(0.5),
+              let values = try? singularTriples(leftRoot.times(left), rightRoot.times(right)).values,
+              let largest = values.first, largest > 0 else { return 0 }
+        return values.filter { $0 > 1e-8 * largest }.count
     }
 }

@@ -7,7 +7,7 @@ import RandomNumbers
 /// Near the solution set the noise kicks the iterate along the Hessian's range (the gradient
 /// noise has covariance (s²/m)·∇²f) and the restoring gradient pulls it back; the net drift
 /// descends the trace of the Hessian, with a strength that grows like η·s²/m (Damian, Ma &
-/// Lee 2021). On the solution set that trace is the unscaled tr ∇²f of BRIEF §3 (str up to a
+/// Lee 2021). On the solution set that trace is the unscaled tr ∇²f of docs/mathematics.md §2 (str up to a
 /// constant when D1, D2 ∝ I), and it forgets the start: on a d = 20, r = 2 Gaussian instance
 /// with m = 240 it ends, from small and large starts alike, where gd from a small start does,
 /// within 0.2% of the flattest str, recovering M♮ to 1e-3.

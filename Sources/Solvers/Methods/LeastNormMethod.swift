@@ -1,7 +1,7 @@
 import LinearAlgebra
 import Models
 
-/// `least-norm`: the minimum-Frobenius-norm interpolant X = A⁺(b) of BRIEF §6.4, the contrast
+/// `least-norm`: the minimum-Frobenius-norm interpolant X = A⁺(b) of docs/mathematics.md §11.4, the contrast
 /// that fits but does not recover: it has no reason to be low rank, and with m < d1·d2 it is
 /// not M♮.
 ///

@@ -9,7 +9,7 @@ public struct MethodContext {
     public var progress: ProgressHandler?
 }
 
-/// One way of reaching a solution (BRIEF §6). A method sees the problem through
+/// One way of reaching a solution (docs/mathematics.md §11). A method sees the problem through
 /// `RecoveryProblem` only, so it never knows which model it is solving.
 public protocol RecoveryMethod {
     func solve(_ problem: RecoveryProblem, context: MethodContext) throws -> FactoredSolution

@@ -36,21 +36,15 @@ struct SubspaceIteration {
 extension SubspaceIteration {
     /// For G = W1·A*(z)·W2, the adjoint of the measurements weighted on either side (W1 = D1⁻¹,
     /// W2 = D2⁻¹ for dual certificates; no weights for spectral estimates).
-    /// Families without a structured adjoint form A*(z) in every product anyway; for them it is
-    /// formed once, so the whole iteration costs one pass instead of two per step.
+    /// Families without a structured adjoint form A*(z) in every product anyway; they form it
+    /// once, so the whole iteration costs one pass instead of two per step.
     init(adjointOf z: [Double], under measurementOperator: CountedOperator, rows: Int, columns: Int,
          leftWeight: SquaredScaling? = nil, rightWeight: SquaredScaling? = nil) {
         func weighted(_ weight: SquaredScaling?, _ m: Matrix) -> Matrix { weight?.times(m) ?? m }
-        if !(measurementOperator.base is StructuredAdjoint) {
-            let adjoint = measurementOperator.adjoint(z)
-            self.init(rows: rows, columns: columns,
-                      timesRight: { v in weighted(leftWeight, BLAS.matmul(adjoint, weighted(rightWeight, v))) },
-                      transposeTimesLeft: { u in weighted(rightWeight, BLAS.matmul(adjoint, weighted(leftWeight, u), transposeA: true)) })
-            return
-        }
+        let adjoint = measurementOperator.adjointProductMaps(z)
         self.init(rows: rows, columns: columns,
-                  timesRight: { v in weighted(leftWeight, measurementOperator.adjointTimes(z, right: weighted(rightWeight, v))) },
-                  transposeTimesLeft: { u in weighted(rightWeight, measurementOperator.adjointTransposeTimes(z, left: weighted(leftWeight, u))) })
+                  timesRight: { v in weighted(leftWeight, adjoint.timesRight(weighted(rightWeight, v))) },
+                  transposeTimesLeft: { u in weighted(rightWeight, adjoint.transposeTimesLeft(weighted(leftWeight, u))) })
     }
 }
 

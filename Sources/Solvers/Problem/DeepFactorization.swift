@@ -2,7 +2,7 @@ import Foundation
 import LinearAlgebra
 import Models
 
-/// X = W_N ⋯ W_2 W_1 with W_1 k×d2, W_2 … W_{N−1} k×k and W_N d1×k (BRIEF §5, depth N ≥ 2;
+/// X = W_N ⋯ W_2 W_1 with W_1 k×d2, W_2 … W_{N−1} k×k and W_N d1×k (docs/mathematics.md §9, depth N ≥ 2;
 /// N = 2 is L = W_2, R = W_1ᵀ). θ holds W_1, …, W_N in order, each column-major.
 ///
 /// On the solution set the Hessian trace is (1/m) Σ_i Σ_l ‖P_lᵀ A_i Q_lᵀ‖² with
@@ -138,6 +138,13 @@ public struct DeepFactorization: Factorization {
     }
 
     /// The balanced deep factorization: W_N = U Σ^{1/N}, middle layers Σ^{1/N}, W_1 = Σ^{1/N} Vᵀ.
+    public var factorsAreLinear: Bool { false }
+
+    public func accommodating(singularVectors left: Matrix, values: [Double], right: Matrix, limit: Int) -> (any Factorization)? {
+        grownWidth(current: width, needed: values.filter { $0 > 0 }.count, limit: limit)
+            .map { DeepFactorization(rows: rows, columns: columns, width: $0, depth: depth) }
+    }
+
     public func parameters(singularVectors left: Matrix, values: [Double], right: Matrix) -> [Double] {
         let kept = min(width, values.count)
         let roots = (0..<width).map { $0 < kept ? Foundation.pow(max(values[$0], 0), 1 / Double(depth)) : 0 }

@@ -31,11 +31,36 @@ public protocol Factorization: Sendable {
     /// θ whose X is Σ_j σ_j u_j v_jᵀ over the triples that fit, split evenly between the
     /// factors (the balanced factorization).
     func parameters(singularVectors left: Matrix, values: [Double], right: Matrix) -> [Double]
+    /// Whether the factors are linear in θ and the flatness a quadratic form in θ: then
+    /// X(θ + αd) and str(θ + αd) are quadratics in α (line searches need no passes), and the
+    /// flatness is that of two factors, which the convex relaxation bounds from below.
+    var factorsAreLinear: Bool { get }
+    /// The widths of U1 and U2 for a signed symmetric factorization, to report; nil otherwise.
+    var signedWidths: (positive: Int, negative: Int)? { get }
+    /// The same parametrization with room for every triple (σ_j > 0) of
+    /// `parameters(singularVectors:values:right:)`: itself when they fit, else each side's width
+    /// at least doubled, up to `limit`; nil when they cannot fit within it.
+    func accommodating(singularVectors left: Matrix, values: [Double], right: Matrix, limit: Int) -> (any Factorization)?
 }
 
-/// A factorization whose factors are linear in θ and whose flatness is a quadratic form in θ,
-/// so X(θ + αd) and str(θ + αd) are quadratics in α: line searches need no passes.
+extension Factorization {
+    public var signedWidths: (positive: Int, negative: Int)? { nil }
+}
+
+/// Two factors, linear in θ, with a flatness quadratic in θ.
 public protocol BilinearFactorization: Factorization {}
+
+extension BilinearFactorization {
+    public var factorsAreLinear: Bool { true }
+}
+
+/// The width that holds `needed` columns: `current` when it does, else at least double it,
+/// capped at `limit`; nil when `needed` exceeds the limit.
+func grownWidth(current: Int, needed: Int, limit: Int) -> Int? {
+    guard needed > current else { return current }
+    guard needed <= limit else { return nil }
+    return min(max(needed, 2 * current), limit)
+}
 
 /// A symmetric positive definite map on θ-vectors.
 public typealias Preconditioner = ([Double]) -> [Double]
@@ -91,6 +116,11 @@ public struct GeneralFactorization: BilinearFactorization {
             let (leftGradient, rightGradient) = factors(gradient)
             return leftSide(leftGradient).storage + rightSide(rightGradient).storage
         }
+    }
+
+    public func accommodating(singularVectors left: Matrix, values: [Double], right: Matrix, limit: Int) -> (any Factorization)? {
+        grownWidth(current: width, needed: values.filter { $0 > 0 }.count, limit: limit)
+            .map { GeneralFactorization(rows: rows, columns: columns, width: $0) }
     }
 
     public func parameters(singularVectors left: Matrix, values: [Double], right: Matrix) -> [Double] {
@@ -154,6 +184,16 @@ public struct SignedSymmetricFactorization: BilinearFactorization {
     public func preconditioner(at parameters: [Double], damping: Double) -> Preconditioner {
         let divide = rightDivision(byGramOf: Matrix(rows: size, columns: width, columnMajor: parameters), damping: damping)
         return { gradient in divide(Matrix(rows: size, columns: width, columnMajor: gradient)).storage }
+    }
+
+    public var signedWidths: (positive: Int, negative: Int)? { (positiveWidth, negativeWidth) }
+
+    public func accommodating(singularVectors left: Matrix, values: [Double], right: Matrix, limit: Int) -> (any Factorization)? {
+        let used = values.indices.filter { values[$0] > 0 }
+        let negative = used.filter { BLAS.dot(left.column($0), right.column($0)) < 0 }.count
+        guard let positiveWidth = grownWidth(current: positiveWidth, needed: used.count - negative, limit: limit),
+              let negativeWidth = grownWidth(current: negativeWidth, needed: negative, limit: limit) else { return nil }
+        return SignedSymmetricFactorization(size: size, positiveWidth: positiveWidth, negativeWidth: negativeWidth)
     }
 
     /// For a symmetric X the singular triples are eigenpairs with u = ±v; the sign says which

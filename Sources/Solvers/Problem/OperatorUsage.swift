@@ -2,7 +2,7 @@ import Foundation
 import LinearAlgebra
 import Models
 
-/// Passes over the operator and the time they took: the cost model of BRIEF §7, reported with
+/// Passes over the operator and the time they took: the cost model of docs/mathematics.md §12, reported with
 /// every solve so that methods are compared by work and not only by wall time.
 public final class OperatorUsage: @unchecked Sendable {
     public private(set) var passes = 0
@@ -50,6 +50,15 @@ public struct CountedOperator: Sendable {
     /// Two passes: A_iᵀU and A_iV for every i.
     public func tangentJacobian(left: Matrix, right: Matrix) -> Matrix {
         usage.measure(passes: 2) { base.tangentJacobian(left: left, right: right) }
+    }
+    /// A*(y)'s products, each counted as the family says it costs.
+    public func adjointProductMaps(_ y: [Double]) -> AdjointProductMaps {
+        let maps = usage.measure(passes: 0) { base.adjointProductMaps(y) }
+        let usage = self.usage
+        usage.measure(passes: maps.setupPasses) {}
+        return AdjointProductMaps(setupPasses: maps.setupPasses, passesPerProduct: maps.passesPerProduct,
+                                  timesRight: { v in usage.measure(passes: maps.passesPerProduct) { maps.timesRight(v) } },
+                                  transposeTimesLeft: { u in usage.measure(passes: maps.passesPerProduct) { maps.transposeTimesLeft(u) } })
     }
     public func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix) {
         usage.measure { base.adjointProducts(y, left: left, right: right) }

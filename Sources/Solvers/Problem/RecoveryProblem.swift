@@ -11,7 +11,7 @@ public struct RecoveryProblem: Sendable {
     /// D1², D2² of the flatness being minimized: the operator's own for `flat`, multiples of
     /// the identity for `min-norm`.
     public let rescaling: Rescaling
-    public let factorization: any Factorization
+    public private(set) var factorization: any Factorization
 
     public init(measurements: MeasurementSet, dataFit: DataFit, rescaling: Rescaling,
                 factorization: any Factorization, usage: OperatorUsage = OperatorUsage()) {
@@ -20,6 +20,13 @@ public struct RecoveryProblem: Sendable {
         self.dataFit = dataFit
         self.rescaling = rescaling
         self.factorization = factorization
+    }
+
+    /// The same problem over another factorization (a wider one, say).
+    public func with(factorization: any Factorization) -> RecoveryProblem {
+        var copy = self
+        copy.factorization = factorization
+        return copy
     }
 
     public var measurementCount: Int { observations.count }
@@ -40,13 +47,18 @@ public struct RecoveryProblem: Sendable {
         return factorization.pullback(parameters, products: products)
     }
 
-    /// f(θ) = (1/2m)‖A(X(θ)) − b‖² and its gradient: the loss of BRIEF §2 that the implicit
+    /// f(θ) = (1/2m)‖A(X(θ)) − b‖² and its gradient: the loss of docs/mathematics.md §1 that the implicit
     /// methods descend. Two passes.
     public func loss(_ parameters: [Double]) -> (value: Double, gradient: [Double], residual: [Double]) {
         let r = residual(parameters)
         let m = Double(measurementCount)
         let gradient = pullback(parameters, r.map { $0 / m })
         return (BLAS.dot(r, r) / (2 * m), gradient, r)
+    }
+
+    /// What `flat` and `min-norm` minimize: the problem's flatness plus the fit's penalty.
+    public func objective(_ parameters: [Double]) -> Double {
+        flatness(parameters).value + dataFit.penalty(residual(parameters))
     }
 
     /// The flatness the problem minimizes, and its gradient.

@@ -35,10 +35,10 @@ struct LowRankNewton {
     static let workingSpaceShare = 0.25
     static let workingSpaceFloor = 1 << 20
 
-    /// Only exact fits of two free factors have a rank-s manifold of fits to walk on.
+    /// Nil when the rescaling has no square root (it always has, being positive semidefinite,
+    /// but its eigensolver may fail).
     init?(problem: RecoveryProblem) {
-        guard case .exact = problem.dataFit, problem.factorization is GeneralFactorization,
-              let leftRoot = try? problem.rescaling.left.power(0.5), let rightRoot = try? problem.rescaling.right.power(0.5),
+        guard let leftRoot = try? problem.rescaling.left.power(0.5), let rightRoot = try? problem.rescaling.right.power(0.5),
               let leftInverse = try? problem.rescaling.left.pseudoInverseRoot(),
               let rightInverse = try? problem.rescaling.right.pseudoInverseRoot() else { return nil }
         self.problem = problem
@@ -65,8 +65,7 @@ struct LowRankNewton {
     func isRefinable(_ s: Int) -> Bool {
         let d1 = problem.factorization.rows, d2 = problem.factorization.columns, m = problem.measurementCount
         let n = s * (d1 + d2)
-        let budget = max(Self.workingSpaceShare * Double(problem.measurementOperator.base.storedEntryCount),
-                         Double(Self.workingSpaceFloor))
+        let budget = workingSpace
         return s > 0 && 2 * s <= min(d1, d2) && s * (d1 + d2 - s) < m && Double(m * n + 3 * n * n) <= budget
     }
 
@@ -112,13 +111,7 @@ struct LowRankNewton {
     private func certified(_ point: OrthonormalPoint, system: TangentSystem,
                            reference: [Double]?) throws -> (parameters: [Double], multipliers: [[Double]]) {
         let weighted = try Self.triples(leftRoot.times(BLAS.matmul(point.u, point.core)), rightRoot.times(point.v))
-        // ⟨G, ξ⟩ for G = D1·U_w·V_wᵀ·D2 and ξ = U·Pᵀ + Q·Vᵀ on the system's tangent space:
-        // (Gᵀ·U, G·V) in its coordinates (P, Q).
-        let scaledLeft = leftRoot.times(weighted.left), scaledRight = rightRoot.times(weighted.right)
-        let u = system.basis.u, v = system.basis.v
-        let alongLeft = BLAS.matmul(scaledRight, BLAS.matmul(scaledLeft, u, transposeA: true))
-        let alongRight = BLAS.matmul(scaledLeft, BLAS.matmul(scaledRight, v, transposeA: true))
-        let g = alongLeft.storage + alongRight.storage
+        let g = tangentFunctional(weightedLeft: weighted.left, weightedRight: weighted.right, u: system.basis.u, v: system.basis.v)
         // The augmented Lagrangian's y is −2 times the certificate's (its str carries the 2).
         var candidates = [try system.leastNormSolution(ofAdjointEquation: g)]
         if let reference {
@@ -132,6 +125,51 @@ struct LowRankNewton {
         let parameters = problem.factorization.parameters(singularVectors: leftInverse.times(weighted.left), values: weighted.values,
                                                           right: rightInverse.times(weighted.right))
         return (parameters, candidates.map { $0.map { -2 * $0 } })
+    }
+
+    /// The multiplier nearest `reference` (in the augmented Lagrangian's sign and scale) that
+    /// meets the tangent conditions D1⁻¹A*(y)D2⁻¹ = U·Vᵀ at θ's X cut to its numerical rank, in
+    /// the least-squares sense: exact at an optimum, where the optimal multiplier meets them,
+    /// and as accurate as θ near one, where the reference carries the error of an iterative
+    /// method. Nil when the Jacobian does not fit the working space.
+    func tangentMultiplier(at parameters: [Double], reference: [Double]) throws -> [Double]? {
+        let (left, right) = problem.factorization.factors(parameters)
+        let weighted = try singularTriples(leftRoot.times(left), rightRoot.times(right))
+        guard let largest = weighted.values.first, largest > 0 else { return nil }
+        let s = weighted.values.filter { $0 > Self.negligibleValue * largest }.count
+        let d1 = problem.factorization.rows, d2 = problem.factorization.columns, m = problem.measurementCount
+        let n = s * (d1 + d2)
+        guard s <= min(d1, d2), Double(m * n + min(m, n) * (m + n)) <= workingSpace else { return nil }
+        let u = try LAPACK.thinQ(leftInverse.times(firstColumns(weighted.left, s)))
+        let v = try LAPACK.thinQ(rightInverse.times(firstColumns(weighted.right, s)))
+        let jacobian = problem.measurementOperator.tangentJacobian(left: u, right: v)
+        let g = tangentFunctional(weightedLeft: firstColumns(weighted.left, s), weightedRight: firstColumns(weighted.right, s),
+                                  u: u, v: v)
+        // Jᵀ(y₀ + δ) = g for δ of least norm: δ = U_J Σ⁺ V_Jᵀ (g − Jᵀy₀) from the SVD of J.
+        let y0 = reference.map { -0.5 * $0 }
+        var gap = g
+        BLAS.axpy(-1, BLAS.matvec(jacobian, y0, transpose: true), &gap)
+        let (uJ, values, vtJ) = try LAPACK.svd(jacobian)
+        let cutoff = (values.first ?? 0) * 1e-12
+        var coefficients = BLAS.matvec(vtJ, gap)
+        for j in coefficients.indices { coefficients[j] = values[j] > cutoff ? coefficients[j] / values[j] : 0 }
+        var y = BLAS.matvec(firstColumns(uJ, values.count), coefficients)
+        BLAS.axpy(1, y0, &y)
+        return y.map { -2 * $0 }
+    }
+
+    static let negligibleValue = 1e-6
+
+    private var workingSpace: Double {
+        max(Self.workingSpaceShare * Double(problem.measurementOperator.base.storedEntryCount), Double(Self.workingSpaceFloor))
+    }
+
+    /// ⟨G, ξ⟩ for G = D1·U_w·V_wᵀ·D2 and ξ = U·Pᵀ + Q·Vᵀ: (Gᵀ·U, G·V) in the coordinates (P, Q).
+    private func tangentFunctional(weightedLeft: Matrix, weightedRight: Matrix, u: Matrix, v: Matrix) -> [Double] {
+        let scaledLeft = leftRoot.times(weightedLeft), scaledRight = rightRoot.times(weightedRight)
+        let alongLeft = BLAS.matmul(scaledRight, BLAS.matmul(scaledLeft, u, transposeA: true))
+        let alongRight = BLAS.matmul(scaledLeft, BLAS.matmul(scaledRight, v, transposeA: true))
+        return alongLeft.storage + alongRight.storage
     }
 
     /// The singular triples of A·Bᵀ from thin QR factors of A and B, never forming A·Bᵀ.
@@ -242,8 +280,11 @@ final class NewtonFinisher: Finisher {
 
     /// Nil when no rank can be refined (the Jacobian is too large even at rank 1): then the
     /// spectra are not worth computing after every step.
+    /// Only exact fits of two free factors have a rank-s manifold of fits to walk on.
     init?(problem: RecoveryProblem, tolerance: Double) {
-        guard let newton = LowRankNewton(problem: problem), newton.isRefinable(1) else { return nil }
+        guard case .exact = problem.dataFit, problem.factorization.factorsAreLinear,
+              problem.measurementOperator.base.parametrization == .general,
+              let newton = LowRankNewton(problem: problem), newton.isRefinable(1) else { return nil }
         self.newton = newton
         self.problem = problem
         self.tolerance = tolerance

@@ -1,10 +1,12 @@
-/// The ways `solve-flat` can reach a solution (BRIEF §6).
+import LinearAlgebra
+
+/// The ways `solve-flat` can reach a solution (docs/mathematics.md §11).
 public enum SolverMethod: String, CaseIterable, Sendable {
     /// Minimize the scaled Hessian trace over the solution set, on the factors.
     case flat
     /// The same with D1 = D2 = I: the minimum-norm factorization.
     case minimumNorm = "min-norm"
-    /// The weighted nuclear-norm relaxation (BRIEF §4), factored by its SVD.
+    /// The weighted nuclear-norm relaxation (docs/mathematics.md §4), factored by its SVD.
     case convex
     /// Plain gradient descent on the loss from a random start (implicit: small start, low
     /// nuclear norm; large start, a sharp interpolant).
@@ -16,14 +18,31 @@ public enum SolverMethod: String, CaseIterable, Sendable {
     /// The minimum-Frobenius-norm interpolant A⁺(b): fits, does not recover.
     case leastNorm = "least-norm"
 
+    /// The objective each method minimizes, at θ with residual r = A(X(θ)) − b: the problem's
+    /// flatness plus the fit's penalty for flat, min-norm and convex (str, ‖L‖² + ‖R‖², and
+    /// 2‖D1XD2‖_* at its optimum; with --penalized, + 2cλ‖r‖₁), the loss (1/2m)‖r‖² for the
+    /// descent methods, and ‖X‖_F for least-norm.
+    func objective(of problem: RecoveryProblem, at parameters: [Double], residual: [Double]) -> Double {
+        switch self {
+        case .flat, .minimumNorm, .convex:
+            return problem.flatness(parameters).value + problem.dataFit.penalty(residual)
+        case .gradientDescent, .sharpnessAware, .labelNoise:
+            return BLAS.dot(residual, residual) / (2 * Double(problem.measurementCount))
+        case .leastNorm:
+            // ‖LRᵀ‖²_F = ⟨LᵀL, RᵀR⟩: no d1×d2 matrix.
+            let (left, right) = problem.factorization.factors(parameters)
+            let leftGram = BLAS.matmul(left, left, transposeA: true), rightGram = BLAS.matmul(right, right, transposeA: true)
+            return max(BLAS.dot(leftGram.storage, rightGram.storage), 0).squareRoot()
+        }
+    }
+
     /// Whether the method takes the fit from the stream and the options (noise ball, outlier
     /// budget or penalty); the others interpolate b.
     var choosesItsFit: Bool { [.flat, .minimumNorm, .convex].contains(self) }
 
     func implementation(options: SolveOptions) -> any RecoveryMethod {
         switch self {
-        case .flat: return FlatMethod(certify: true)
-        case .minimumNorm: return FlatMethod(certify: false)
+        case .flat, .minimumNorm: return FlatMethod(growsWidth: !options.fixesWidth)
         case .convex: return ConvexMethod()
         case .gradientDescent: return GradientDescentMethod(initScale: options.initScale, step: options.step)
         case .sharpnessAware: return SharpnessAwareMethod(initScale: options.initScale, step: options.step, rho: options.rho)
@@ -73,4 +92,7 @@ public struct SolveOptions: Sendable {
     public var sigma = 0.5
 
     public init() {}
+
+    /// Whether the user fixed the factor width (flat and min-norm grow it otherwise).
+    var fixesWidth: Bool { width != nil || positiveWidth != nil || negativeWidth != nil }
 }

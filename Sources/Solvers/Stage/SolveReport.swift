@@ -10,14 +10,14 @@ struct SolveReport {
     let solution: FactoredSolution
     let operatorRescaling: Rescaling
     let seconds: Double
-    let method: String
-    /// ‖A(X̂) − b‖/‖b‖, str under the operator's rescaling, and str plus the fit's penalty (the
-    /// penalized form: what `lower_bound` bounds), from one last pass.
+    let method: SolverMethod
+    /// ‖A(X̂) − b‖/‖b‖, str under the operator's rescaling, and the method's own objective
+    /// (what `lower_bound` bounds), from one last pass.
     let relativeResidual: Double
     let scaledTrace: Double
     let objective: Double
 
-    init(problem: RecoveryProblem, solution: FactoredSolution, operatorRescaling: Rescaling, seconds: Double, method: String) {
+    init(problem: RecoveryProblem, solution: FactoredSolution, operatorRescaling: Rescaling, seconds: Double, method: SolverMethod) {
         self.problem = problem
         self.solution = solution
         self.operatorRescaling = operatorRescaling
@@ -26,15 +26,15 @@ struct SolveReport {
         let residual = problem.residual(solution.parameters)
         relativeResidual = BLAS.nrm2(residual) / max(problem.observationNorm, .leastNormalMagnitude)
         scaledTrace = problem.flatness(solution.parameters, rescaling: operatorRescaling).value
-        objective = scaledTrace + problem.dataFit.penalty(residual)
+        objective = method.objective(of: problem, at: solution.parameters, residual: residual)
     }
 
     var summary: String {
         let status = solution.converged ? "converged" : "NOT converged"
-        var line = "\(method): \(status) after \(solution.iterations) iterations, \(problem.measurementOperator.usage.passes) passes, "
-            + String(format: "%.2f s; residual %.2e, str %.6g", seconds, relativeResidual, scaledTrace)
-        if case .l1Penalty = problem.dataFit { line += String(format: ", objective %.6g", objective) }
-        if let lowerBound = solution.lowerBound { line += String(format: " (lower bound %.6g)", lowerBound) }
+        var line = "\(method.rawValue): \(status) after \(solution.iterations) iterations, \(problem.measurementOperator.usage.passes) passes, "
+            + String(format: "%.2f s; residual %.2e, str %.10g", seconds, relativeResidual, scaledTrace)
+        if objective != scaledTrace { line += String(format: ", objective %.10g", objective) }
+        if let lowerBound = solution.lowerBound { line += String(format: " (lower bound %.10g)", lowerBound) }
         return line
     }
 
@@ -44,7 +44,7 @@ struct SolveReport {
         let (left, right) = problem.factorization.factors(solution.parameters)
         let usage = problem.measurementOperator.usage
         var attributes: [String: JSONValue] = [
-            SolverAttributeKey.method: .string(method),
+            SolverAttributeKey.method: .string(method.rawValue),
             AttributeKey.rank: .integer(Int64(problem.factorization.width)),
             SolverAttributeKey.iterations: .integer(Int64(solution.iterations)),
             SolverAttributeKey.passes: .integer(Int64(usage.passes)),
@@ -58,9 +58,9 @@ struct SolveReport {
             AttributeKey.provenance: .array([provenance]),
         ]
         if let lowerBound = solution.lowerBound { attributes[SolverAttributeKey.lowerBound] = .double(lowerBound) }
-        if let symmetric = problem.factorization as? SignedSymmetricFactorization {
-            attributes[AttributeKey.rankPositive] = .integer(Int64(symmetric.positiveWidth))
-            attributes[AttributeKey.rankNegative] = .integer(Int64(symmetric.negativeWidth))
+        if let widths = problem.factorization.signedWidths {
+            attributes[AttributeKey.rankPositive] = .integer(Int64(widths.positive))
+            attributes[AttributeKey.rankNegative] = .integer(Int64(widths.negative))
         }
         let factorAttributes: [String: JSONValue] = [AttributeKey.provenance: .array([provenance])]
         let header = FrameHeader(name: FrameName.estimate, dtype: .float64, shape: [left.rows, right.rows],

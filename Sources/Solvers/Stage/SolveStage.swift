@@ -13,6 +13,8 @@ public final class SolveStage {
     private var frames: [String: Frame] = [:]
     public private(set) var summary: String?
     public private(set) var converged = true
+    /// Why the answer is not converged, when the method could say more than that.
+    public private(set) var diagnosis: String?
 
     public init(options: SolveOptions, provenance: JSONValue) {
         self.options = options
@@ -39,24 +41,29 @@ public final class SolveStage {
         let clock = ContinuousClock.now
         let measurements = try MeasurementSet(frames: frames)
         let operatorRescaling = measurements.measurementOperator.rescaling()
-        let dataFit = try self.dataFit(for: measurements, rescaling: operatorRescaling)
+        let flatnessWeights = options.method == .minimumNorm ? operatorRescaling.identity : operatorRescaling
+        let dataFit = try self.dataFit(for: measurements, flatnessWeights: flatnessWeights)
         let factorization = try self.factorization(for: measurements)
         let usage = OperatorUsage()
-        let flatnessWeights = options.method == .minimumNorm ? operatorRescaling.isotropic : operatorRescaling
         let problem = RecoveryProblem(measurements: measurements, dataFit: dataFit, rescaling: flatnessWeights,
                                       factorization: factorization, usage: usage)
         let context = MethodContext(operatorRescaling: operatorRescaling, limits: options.limits, seed: options.seed,
                                     progress: progress)
         let solution = try options.method.implementation(options: options).solve(problem, context: context)
         let seconds = (ContinuousClock.now - clock) / .seconds(1)
-        let report = SolveReport(problem: problem, solution: solution, operatorRescaling: operatorRescaling,
-                                 seconds: seconds, method: options.method.rawValue)
+        let report = SolveReport(problem: problem.with(factorization: solution.factorization ?? problem.factorization),
+                                 solution: solution, operatorRescaling: operatorRescaling,
+                                 seconds: seconds, method: options.method)
         summary = report.summary
+        diagnosis = solution.diagnosis
         converged = solution.converged
         try report.write(to: writer, provenance: provenance)
     }
 
-    func dataFit(for measurements: MeasurementSet, rescaling: Rescaling) throws -> DataFit {
+    /// The fit the stream and options ask for. A penalty weighs the residual against the
+    /// flatness's own scale c = √(tr D1²/d1 · tr D2²/d2): objective str + 2cλ‖A(X) − b‖₁, which
+    /// for the identity operator is 2c(‖X‖_* + λ‖Y − X‖₁) at the flattest factorization.
+    func dataFit(for measurements: MeasurementSet, flatnessWeights: Rescaling) throws -> DataFit {
         if !options.method.choosesItsFit {
             // Descent and the pseudo-inverse interpolate b, noisy or corrupted: what they
             // fit is what they are studied for.
@@ -79,7 +86,7 @@ public final class SolveStage {
             case .penalized(let lambda):
                 let d1 = measurements.measurementOperator.rows, d2 = measurements.measurementOperator.columns
                 let weight = lambda ?? 1 / Double(max(d1, d2)).squareRoot()
-                return .l1Penalty(weight: 2 * rescaling.isotropicScale * weight)
+                return .l1Penalty(weight: 2 * flatnessWeights.isotropicScale * weight)
             }
         }
         if outlierCount > 0 {
@@ -100,11 +107,11 @@ public final class SolveStage {
             guard options.method.choosesItsFit || options.step != nil else {
                 throw ModelError("--depth with \(options.method.rawValue) needs --step: the default step comes from the curvature at the origin, which vanishes for three or more factors")
             }
-            guard op.familyName != "quadratic" else {
+            guard op.parametrization == .general else {
                 throw ModelError("--depth needs X = W_N⋯W_1; the quadratic model's X = U1U1ᵀ − U2U2ᵀ has no deep form here")
             }
         }
-        if op.familyName == "quadratic" {
+        if op.parametrization == .signedSymmetric {
             // A⁺(b) has full rank in general: least-norm needs every column to fit it.
             let bound = options.method == .leastNorm ? op.rows : Self.identifiableSymmetricRank(size: op.rows, measurements: m)
             let positive = options.positiveWidth ?? options.width ?? bound
@@ -144,9 +151,8 @@ extension Rescaling {
         (left.trace / Double(left.size) * right.trace / Double(right.size)).squareRoot()
     }
 
-    /// Both sides c·I with c the isotropic scale: flatness that counts every direction alike.
-    var isotropic: Rescaling {
-        let c = isotropicScale
-        return Rescaling(left: .multipleOfIdentity(c, size: left.size), right: .multipleOfIdentity(c, size: right.size))
+    /// Both sides I: flatness that counts every direction alike, str = ‖L‖² + ‖R‖².
+    var identity: Rescaling {
+        Rescaling(left: .multipleOfIdentity(1, size: left.size), right: .multipleOfIdentity(1, size: right.size))
     }
 }

@@ -1,38 +1,58 @@
 import LinearAlgebra
 
-/// Rank-one measurements A_i = a_i c_iᵀ, stored as the m×d1 matrix of rows a_i and the m×d2
-/// matrix of rows c_i and never as the A_i themselves. Bilinear sensing has independent a_i
-/// and c_i; quadratic sensing (covariance estimation, quadratic networks, phase retrieval)
-/// is the case a_i = c_i = x_i, with A(X)_i = x_iᵀ X x_i.
-public struct RankOneSensing: MeasurementOperator, StructuredAdjoint {
-    public let familyName: String
+/// Rank-one measurements A_i = a_i c_iᵀ, held as the m×d1 matrix of rows a_i and the m×d2
+/// matrix of rows c_i and never as the A_i themselves: every product costs O(m(d1+d2)k).
+/// Bilinear sensing has independent a_i and c_i; quadratic sensing (covariance estimation,
+/// quadratic networks, phase retrieval) is the case a_i = c_i = x_i, A(X)_i = x_iᵀ X x_i.
+public protocol RankOneMeasurements: StructuredAdjoint {
     /// m×d1, rows a_i.
-    public let leftVectors: Matrix
+    var leftVectors: Matrix { get }
     /// m×d2, rows c_i.
+    var rightVectors: Matrix { get }
+}
+
+/// Bilinear sensing with independent Gaussian a_i and c_i.
+public struct BilinearSensing: RankOneMeasurements {
+    public let family = OperatorFamily.bilinear
+    public let leftVectors: Matrix
     public let rightVectors: Matrix
+    public var storedEntryCount: Int { leftVectors.storage.count + rightVectors.storage.count }
+
+    public init(left: Matrix, right: Matrix) {
+        precondition(left.rows == right.rows, "both sides need one vector per measurement")
+        leftVectors = left
+        rightVectors = right
+    }
+}
+
+/// Quadratic sensing b_i = x_iᵀ X x_i. It sees only the symmetric part of X, so its model is
+/// X = U1U1ᵀ − U2U2ᵀ, and its features are stored once for both sides.
+public struct QuadraticSensing: RankOneMeasurements {
+    public let family = OperatorFamily.quadratic
+    public var parametrization: FactorParametrization { .signedSymmetric }
+    /// m×d, rows x_i.
+    public let features: Matrix
+    public var leftVectors: Matrix { features }
+    public var rightVectors: Matrix { features }
+    public var storedEntryCount: Int { features.storage.count }
+
+    public init(features: Matrix) {
+        self.features = features
+    }
+
+    /// y_i = −‖x_i‖²: A*(y) = −Σ‖x_i‖²x_ix_iᵀ = −m·d·D², so D⁻¹A*(y)D⁻¹ is a multiple of −I, and
+    /// on every fit X = P ⪰ 0 the bound −⟨y, b⟩ scaled into the dual set equals 2tr(D²P) = str:
+    /// it certifies every positive semidefinite fit exactly (docs/mathematics.md §7, the quadratic
+    /// model), where the solver's own multiplier is ill-determined.
+    public func closedFormMultipliers() -> [[Double]] {
+        [rowwiseDot(features, features).map { -$0 }]
+    }
+}
+
+extension RankOneMeasurements {
     public var rows: Int { leftVectors.columns }
     public var columns: Int { rightVectors.columns }
     public var measurementCount: Int { leftVectors.rows }
-    /// Quadratic sensing stores its features once.
-    public var storedEntryCount: Int {
-        familyName == "quadratic" ? leftVectors.storage.count : leftVectors.storage.count + rightVectors.storage.count
-    }
-
-    public static func bilinear(left: Matrix, right: Matrix) -> RankOneSensing {
-        RankOneSensing(familyName: "bilinear", leftVectors: left, rightVectors: right)
-    }
-
-    /// Quadratic sensing with features x_i as the rows of `features`; both sides share storage.
-    public static func quadratic(features: Matrix) -> RankOneSensing {
-        RankOneSensing(familyName: "quadratic", leftVectors: features, rightVectors: features)
-    }
-
-    init(familyName: String, leftVectors: Matrix, rightVectors: Matrix) {
-        precondition(leftVectors.rows == rightVectors.rows, "both sides need one vector per measurement")
-        self.familyName = familyName
-        self.leftVectors = leftVectors
-        self.rightVectors = rightVectors
-    }
 
     /// a_iᵀ X c_i = row i of (A X) dotted with c_i.
     public func apply(_ x: Matrix) -> [Double] {
