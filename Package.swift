@@ -55,15 +55,18 @@ let package = Package(
         .executableTarget(name: "corrupt-sparse", dependencies: ["Instances", "Models", "Frames", "ToolSupport", argumentParser]),
         .executableTarget(name: "evaluate", dependencies: ["Evaluation", "Frames", "ToolSupport", argumentParser]),
 
-        .testTarget(name: "FramesTests", dependencies: ["Frames"]),
-        .testTarget(name: "FrameToolsTests", dependencies: ["FrameTools", "Frames"]),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        // Fixtures, reference arithmetic and conformance checks shared by every test target
+        .target(name: "TestSupport", dependencies: ["Solvers", "Models", "LinearAlgebra", "RandomNumbers", "Frames"],
+                path: "Tests/TestSupport"),
+        .testTarget(name: "FramesTests", dependencies: ["TestSupport", "Frames"]),
+        .testTarget(name: "FrameToolsTests", dependencies: ["TestSupport", "FrameTools", "Frames"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["TestSupport", "LinearAlgebra"]),
         .testTarget(name: "CStreamKernelsTests", dependencies: ["CStreamKernels"]),
-        .testTarget(name: "RandomNumbersTests", dependencies: ["RandomNumbers"]),
+        .testTarget(name: "RandomNumbersTests", dependencies: ["TestSupport", "RandomNumbers"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "Frames"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
-        .testTarget(name: "SolversTests", dependencies: ["Solvers", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
-        .testTarget(name: "InstancesTests", dependencies: ["Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Solvers", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+        .testTarget(name: "SolversTests", dependencies: ["TestSupport", "Solvers", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+        .testTarget(name: "InstancesTests", dependencies: ["TestSupport", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Solvers", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
     ]
 )

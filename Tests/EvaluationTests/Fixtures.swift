@@ -1,21 +1,10 @@
 import Frames
 import LinearAlgebra
 import Models
-import RandomNumbers
+import TestSupport
 
-/// Small random instances, each metric's inputs made from one seed.
+/// Gaussian operators as the metrics see them: their dense storage and their frames.
 enum Fixtures {
-    static func gaussianMatrix(rows: Int, columns: Int, seed: UInt64) -> Matrix {
-        var generator = PCG64(seed: seed)
-        var values = [Double](repeating: 0, count: rows * columns)
-        generator.fillStandardNormal(&values)
-        return Matrix(rows: rows, columns: columns, columnMajor: values)
-    }
-
-    static func gaussianVector(_ count: Int, seed: UInt64) -> [Double] {
-        gaussianMatrix(rows: count, columns: 1, seed: seed).storage
-    }
-
     /// Row i of `sensing` is vec(A_i); A_i[p, q] is entry p + q·d1 of that row.
     static func sensingMatrix(_ sensing: Matrix, measurement i: Int, rows d1: Int, columns d2: Int) -> Matrix {
         var a = Matrix.zeros(rows: d1, columns: d2)

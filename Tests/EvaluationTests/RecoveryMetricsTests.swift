@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Foundation
 import LinearAlgebra
 import Models
@@ -15,9 +16,9 @@ struct RecoveryMetricsTests {
 
     @Test func residualMatchesMeasurementByMeasurementInnerProducts() throws {
         let (d1, d2, m) = (4, 3, 9)
-        let sensing = Fixtures.gaussianMatrix(rows: m, columns: d1 * d2, seed: 1)
-        let estimate = Fixtures.gaussianMatrix(rows: d1, columns: d2, seed: 2)
-        let observations = Fixtures.gaussianVector(m, seed: 3)
+        let sensing = gaussianMatrix(rows: m, columns: d1 * d2, seed: 1)
+        let estimate = gaussianMatrix(rows: d1, columns: d2, seed: 2)
+        let observations = gaussianVector(m, seed: 3)
         let set = try MeasurementSet(measurementOperator: GaussianSensing(sensing: sensing, rows: d1, columns: d2),
                                      observations: observations)
         var squaredResidual = 0.0
@@ -35,9 +36,9 @@ struct RecoveryMetricsTests {
     /// factorization of M doing better than it (Theorem 3.2).
     @Test func flattestIsTheWeightedNuclearNormAndBoundsEveryFactorization() throws {
         let (d1, d2, m, r) = (5, 4, 40, 2)
-        let left = Fixtures.gaussianMatrix(rows: d1, columns: r, seed: 4), right = Fixtures.gaussianMatrix(rows: d2, columns: r, seed: 5)
+        let left = gaussianMatrix(rows: d1, columns: r, seed: 4), right = gaussianMatrix(rows: d2, columns: r, seed: 5)
         let truth = BLAS.matmul(left, right, transposeB: true)
-        let op = GaussianSensing(sensing: Fixtures.gaussianMatrix(rows: m, columns: d1 * d2, seed: 6), rows: d1, columns: d2)
+        let op = GaussianSensing(sensing: gaussianMatrix(rows: m, columns: d1 * d2, seed: 6), rows: d1, columns: d2)
         let rescaling = op.rescaling()
         let d1Root = try LAPACK.symmetricPower(rescaling.left.matrix, exponent: 0.5)
         let d2Root = try LAPACK.symmetricPower(rescaling.right.matrix, exponent: 0.5)
@@ -49,7 +50,7 @@ struct RecoveryMetricsTests {
         #expect(abs(flattest - expected) <= 1e-10 * expected)
         for seed in UInt64(10)..<UInt64(15) {
             // L·G, R·G⁻ᵀ factor the same matrix for any invertible G.
-            let g = Fixtures.gaussianMatrix(rows: r, columns: r, seed: seed)
+            let g = gaussianMatrix(rows: r, columns: r, seed: seed)
             let gInverseTransposed = try LAPACK.solve(g, Matrix.identity(r)).transposed()
             let str = rescaling.scaledTrace(left: BLAS.matmul(left, g), right: BLAS.matmul(right, gInverseTransposed))
             #expect(str >= flattest * (1 - 1e-12))
@@ -67,7 +68,7 @@ struct RecoveryMetricsTests {
     /// From an SVD UΣVᵀ: L = U√Σ, R = V√Σ is balanced and norm-minimal; scaling them by
     /// c and 1/c gives ‖(c² − c⁻²)Σ‖/‖c²Σ‖ = 1 − c⁻⁴ and (c² + c⁻²)/2.
     @Test func balancednessAndNormMinimalityFollowTheirClosedForms() throws {
-        let x = BLAS.matmul(Fixtures.gaussianMatrix(rows: 6, columns: 3, seed: 7), Fixtures.gaussianMatrix(rows: 5, columns: 3, seed: 8), transposeB: true)
+        let x = BLAS.matmul(gaussianMatrix(rows: 6, columns: 3, seed: 7), gaussianMatrix(rows: 5, columns: 3, seed: 8), transposeB: true)
         let (u, values, vt) = try LAPACK.svd(x)
         let roots = Matrix.diagonal(values.map { $0.squareRoot() })
         let left = BLAS.matmul(u, roots), right = BLAS.matmul(vt, roots, transposeA: true)

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import LinearAlgebra
 import Models
 import Solvers
@@ -11,31 +12,23 @@ import Solvers
 struct SharpnessTests {
     static func gaussianCase() throws -> (MeasurementSet, any BilinearFactorization, [Double]) {
         let (d1, d2, m, k) = (4, 3, 15, 2)
-        let op = GaussianSensing(sensing: Fixtures.gaussianMatrix(rows: m, columns: d1 * d2, seed: 21), rows: d1, columns: d2)
-        let set = try MeasurementSet(measurementOperator: op, observations: Fixtures.gaussianVector(m, seed: 22))
+        let op = GaussianSensing(sensing: gaussianMatrix(rows: m, columns: d1 * d2, seed: 21), rows: d1, columns: d2)
+        let set = try MeasurementSet(measurementOperator: op, observations: gaussianVector(m, seed: 22))
         let factorization = GeneralFactorization(rows: d1, columns: d2, width: k)
-        return (set, factorization, Fixtures.gaussianVector(factorization.parameterCount, seed: 23))
+        return (set, factorization, gaussianVector(factorization.parameterCount, seed: 23))
     }
 
     static func quadraticCase() throws -> (MeasurementSet, any BilinearFactorization, [Double]) {
         let (d, m) = (4, 12)
-        let op = QuadraticSensing(features: Fixtures.gaussianMatrix(rows: m, columns: d, seed: 31))
-        let set = try MeasurementSet(measurementOperator: op, observations: Fixtures.gaussianVector(m, seed: 32))
+        let op = QuadraticSensing(features: gaussianMatrix(rows: m, columns: d, seed: 31))
+        let set = try MeasurementSet(measurementOperator: op, observations: gaussianVector(m, seed: 32))
         let factorization = SignedSymmetricFactorization(size: d, positiveWidth: 2, negativeWidth: 1)
-        return (set, factorization, Fixtures.gaussianVector(factorization.parameterCount, seed: 33))
+        return (set, factorization, gaussianVector(factorization.parameterCount, seed: 33))
     }
 
     /// Column j is (∇f(θ + h e_j) − ∇f(θ − h e_j)) / 2h, symmetrized.
     static func finiteDifferenceHessian(_ hessian: LossHessian, at point: [Double]) -> Matrix {
-        let n = point.count, h = 1e-5
-        var dense = Matrix.zeros(rows: n, columns: n)
-        for j in 0..<n {
-            var forward = point, backward = point
-            forward[j] += h
-            backward[j] -= h
-            let difference = zip(hessian.loss(at: forward).gradient, hessian.loss(at: backward).gradient).map { ($0 - $1) / (2 * h) }
-            for i in 0..<n { dense[i, j] = difference[i] }
-        }
+        let dense = centralDifferenceJacobian({ hessian.loss(at: $0).gradient }, at: point, step: 1e-5)
         return (dense + dense.transposed()) * 0.5
     }
 
@@ -61,14 +54,14 @@ struct SharpnessTests {
 
     @Test func lanczosFindsTheLargestOfAWideSpectrum() throws {
         let eigenvalues = (0..<200).map { Double($0) / 10 - 3 }
-        let basis = try LAPACK.thinQ(Fixtures.gaussianMatrix(rows: 200, columns: 200, seed: 41))
+        let basis = try LAPACK.thinQ(gaussianMatrix(rows: 200, columns: 200, seed: 41))
         let a = BLAS.matmul(BLAS.matmul(basis, Matrix.diagonal(eigenvalues)), basis, transposeB: true)
         let largest = try Lanczos.largestEigenvalue(dimension: 200, times: { BLAS.matvec(a, $0) })
         #expect(abs(largest - eigenvalues.max()!) <= 1e-8 * eigenvalues.max()!)
     }
 
     @Test func quadraticFactorsAreReadInAnyColumnOrder() throws {
-        let u = Fixtures.gaussianMatrix(rows: 3, columns: 3, seed: 51)
+        let u = gaussianMatrix(rows: 3, columns: 3, seed: 51)
         var signedRight = u
         for i in 0..<3 { signedRight[i, 0] = -u[i, 0] }   // the negative column first
         let (factorization, parameters) = try StoredFactors.parameters(left: u, right: signedRight, symmetric: true)

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Foundation
 import Frames
 import LinearAlgebra
@@ -9,16 +10,12 @@ import Models
 /// and the three formats.
 @Suite("Stream evaluation")
 struct StreamEvaluationTests {
-    static let truth = BLAS.matmul(Fixtures.gaussianMatrix(rows: 5, columns: 2, seed: 61),
-                                   Fixtures.gaussianMatrix(rows: 4, columns: 2, seed: 62), transposeB: true)
+    static let truth = BLAS.matmul(gaussianMatrix(rows: 5, columns: 2, seed: 61),
+                                   gaussianMatrix(rows: 4, columns: 2, seed: 62), transposeB: true)
 
     static func evaluate(_ frames: [Frame], options: EvaluationOptions = EvaluationOptions()) throws -> EvaluationReport {
         let evaluation = StreamEvaluation(options: options)
-        let sink = MemorySink()
-        let writer = FrameWriter(sink: sink)
-        for frame in frames { try writer.write(frame) }
-        try writer.flush()
-        try evaluation.consume(FrameReader(source: MemorySource(sink.bytes)), forwardingTo: nil)
+        try evaluation.consume(FrameReader(source: MemorySource(try encodeFrames(frames))), forwardingTo: nil)
         return try evaluation.report()
     }
 

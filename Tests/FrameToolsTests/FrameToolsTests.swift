@@ -1,14 +1,7 @@
 import Testing
+import TestSupport
 import Frames
 @testable import FrameTools
-
-private func encode(_ frames: [Frame]) throws -> [UInt8] {
-    let sink = MemorySink()
-    let writer = FrameWriter(sink: sink)
-    for frame in frames { try writer.write(frame) }
-    try writer.flush()
-    return sink.bytes
-}
 
 private let sample: [Frame] = [
     Frame(name: "truth", shape: [3, 2], data: .float64([1, 2, 3, 4, 5, 6]), attributes: ["rank": 2, "kind": "gaussian"]),
@@ -19,7 +12,7 @@ private let sample: [Frame] = [
 
 @Suite struct FrameToolsTests {
     @Test func summariesMatchWhatWasWritten() throws {
-        let bytes = try encode(sample)
+        let bytes = try encodeFrames(sample)
         var summaries: [FrameSummary] = []
         try summarizeFrames(FrameReader(source: MemorySource(bytes))) { summaries.append($0) }
         #expect(summaries.map(\.header.name) == sample.map(\.header.name))
@@ -32,7 +25,7 @@ private let sample: [Frame] = [
     }
 
     @Test func pickAndDropPartitionTheStream() throws {
-        let bytes = try encode(sample)
+        let bytes = try encodeFrames(sample)
         func run(_ keep: (FrameHeader) -> Bool) throws -> [UInt8] {
             let sink = MemorySink()
             try filterFrames(FrameReader(source: MemorySource(bytes)), to: FrameWriter(sink: sink), keep: keep)
@@ -41,8 +34,8 @@ private let sample: [Frame] = [
         let factors = NameSelector(["factor_*"])
         let picked = try run { factors.matches($0.name) }
         let dropped = try run { !factors.matches($0.name) }
-        #expect(try encode(Array(sample[1...2])) == picked)
-        #expect(try encode([sample[0], sample[3]]) == dropped)
+        #expect(try encodeFrames(Array(sample[1...2])) == picked)
+        #expect(try encodeFrames([sample[0], sample[3]]) == dropped)
         #expect(NameSelector(["truth", "m?sk"]).matches("mask"))
         #expect(!NameSelector(["truth"]).matches("truthy"))
     }
@@ -51,7 +44,7 @@ private let sample: [Frame] = [
         let frames = [Frame(name: "x", shape: [4], data: .float64([1, .nan, .infinity, -0.0])),
                       Frame(name: "y", shape: [2], data: .float32([.nan, 1]))]
         var counts: [Int?] = []
-        try verifyFrames(FrameReader(source: MemorySource(try encode(frames)))) { counts.append($0.nonFiniteCount) }
+        try verifyFrames(FrameReader(source: MemorySource(try encodeFrames(frames)))) { counts.append($0.nonFiniteCount) }
         #expect(counts == [2, 1])
     }
 

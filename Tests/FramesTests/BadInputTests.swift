@@ -1,12 +1,13 @@
 import Testing
+import TestSupport
 @testable import Frames
 
 /// Every malformed stream must fail with a typed error naming the frame and byte, never crash
 /// or return wrong data.
 @Suite struct BadInputTests {
-    let frame = Frame(name: "observations", shape: [64, 8], data: .float64(StreamSupport.pseudoRandomDoubles(512)))
+    let frame = Frame(name: "observations", shape: [64, 8], data: .float64(pseudoRandomDoubles(512)))
 
-    func stream() throws -> [UInt8] { try StreamSupport.encode([frame]) }
+    func stream() throws -> [UInt8] { try encodeFrames([frame]) }
 
     @Test func everyTruncationIsReported() throws {
         let bytes = try stream()
@@ -109,7 +110,7 @@ import Testing
 
     @Test func payloadDictThatDisagreesWithHeaderIsRejected() throws {
         // A float32 payload announced as int32: same sizes, different dtype.
-        let real = try StreamSupport.encode([Frame(name: "x", shape: [4], data: .float32([1, 2, 3, 4]))])
+        let real = try encodeFrames([Frame(name: "x", shape: [4], data: .float32([1, 2, 3, 4]))])
         var json = String(decoding: real[8..<StreamSupport.headerLength(real)], as: UTF8.self)
         json = json.replacingOccurrences(of: "float32", with: "int32")
         let forged = StreamSupport.headerFrame(json: json) + real[StreamSupport.headerLength(real)...]

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Frames
 
 @Suite struct FrameRoundTripTests {
@@ -13,7 +14,7 @@ import Testing
             Frame(name: "column", shape: [3, 1], data: .float64([1, 2, 3])),  // C and F order coincide
             Frame(name: "huge-but-empty", shape: [2_000_000_000, 2_000_000_000, 0], data: .uint8([])),
         ]
-        let decoded = try StreamSupport.decodeAll(try StreamSupport.encode(frames))
+        let decoded = try decodeFrames(try encodeFrames(frames))
         #expect(decoded == frames)
     }
 
@@ -26,27 +27,27 @@ import Testing
             "missing": .null,
         ]
         let frame = Frame(name: "x", shape: [1], data: .float64([1]), attributes: attributes)
-        let decoded = try StreamSupport.decodeAll(try StreamSupport.encode([frame]))
+        let decoded = try decodeFrames(try encodeFrames([frame]))
         #expect(decoded.first?.header.attributes == attributes)
     }
 
     @Test func sameFramesGiveSameBytes() throws {
-        let frame = Frame(name: "x", shape: [10, 10], data: .float64(StreamSupport.pseudoRandomDoubles(100)),
+        let frame = Frame(name: "x", shape: [10, 10], data: .float64(pseudoRandomDoubles(100)),
                           attributes: ["b": 1, "a": 2, "c": ["z": 1, "y": 2]])
-        #expect(try StreamSupport.encode([frame]) == StreamSupport.encode([frame]))
+        #expect(try encodeFrames([frame]) == encodeFrames([frame]))
     }
 
     @Test func multithreadedOutputDoesNotDependOnWorkerCount() throws {
-        let values = StreamSupport.pseudoRandomDoubles(1 << 20)  // 8 MiB: over the threshold
+        let values = pseudoRandomDoubles(1 << 20)  // 8 MiB: over the threshold
         let frame = Frame(name: "big", shape: [1024, 1024], data: .float64(values))
-        let one = try StreamSupport.encode([frame], compression: CompressionSettings(workers: 1, multithreadingThreshold: 1 << 20))
-        let four = try StreamSupport.encode([frame], compression: CompressionSettings(workers: 4, multithreadingThreshold: 1 << 20))
+        let one = try encodeFrames([frame], compression: CompressionSettings(workers: 1, multithreadingThreshold: 1 << 20))
+        let four = try encodeFrames([frame], compression: CompressionSettings(workers: 4, multithreadingThreshold: 1 << 20))
         #expect(one == four)
-        #expect(try StreamSupport.decodeAll(four) == [frame])
+        #expect(try decodeFrames(four) == [frame])
     }
 
     @Test func outputDoesNotDependOnHowDataIsChunked() throws {
-        let values = StreamSupport.pseudoRandomDoubles(300_000)
+        let values = pseudoRandomDoubles(300_000)
         let header = FrameHeader(name: "x", dtype: .float64, shape: [300_000])
         func encode(chunkElements: Int) throws -> [UInt8] {
             let sink = MemorySink()
@@ -74,7 +75,7 @@ import Testing
         let columnMajor = rowMajor.columnMajor()
         #expect(columnMajor.data == .float64([1, 4, 2, 5, 3, 6]))
         #expect(columnMajor.rowMajor() == rowMajor)
-        let decoded = try StreamSupport.decodeAll(try StreamSupport.encode([rowMajor]))
+        let decoded = try decodeFrames(try encodeFrames([rowMajor]))
         #expect(decoded == [rowMajor])
     }
 
@@ -93,18 +94,18 @@ import Testing
     @Test func concatenatedStreamsHoldBothFramesInOrder() throws {
         let a = Frame(name: "a", shape: [2], data: .float64([1, 2]))
         let b = Frame(name: "b", shape: [1], data: .uint8([7]))
-        let joined = try StreamSupport.encode([a]) + StreamSupport.encode([b])
-        #expect(try StreamSupport.decodeAll(joined) == [a, b])
-        #expect(try StreamSupport.decodeAll([]) == [])
+        let joined = try encodeFrames([a]) + encodeFrames([b])
+        #expect(try decodeFrames(joined) == [a, b])
+        #expect(try decodeFrames([]) == [])
     }
 
     @Test func forwardingCopiesFramesByteForByteWithoutDecoding() throws {
         let frames = [
-            Frame(name: "a", shape: [50, 40], data: .float64(StreamSupport.pseudoRandomDoubles(2000))),
+            Frame(name: "a", shape: [50, 40], data: .float64(pseudoRandomDoubles(2000))),
             Frame(name: "b", shape: [3], data: .int64([1, 2, 3])),
             Frame(name: "c", shape: [0], data: .float32([])),
         ]
-        let stream = try StreamSupport.encode(frames)
+        let stream = try encodeFrames(frames)
         let reader = FrameReader(source: MemorySource(stream))
         let sink = MemorySink()
         let writer = FrameWriter(sink: sink)
@@ -123,8 +124,8 @@ import Testing
     }
 
     @Test func skipReportsTheCompressedPayloadSize() throws {
-        let frame = Frame(name: "a", shape: [1000], data: .float64(StreamSupport.pseudoRandomDoubles(1000)))
-        let stream = try StreamSupport.encode([frame])
+        let frame = Frame(name: "a", shape: [1000], data: .float64(pseudoRandomDoubles(1000)))
+        let stream = try encodeFrames([frame])
         let reader = FrameReader(source: MemorySource(stream))
         _ = try reader.next()
         let payload = try reader.skip()
@@ -133,8 +134,8 @@ import Testing
     }
 
     @Test func chunkedReadSeesTheSameBytes() throws {
-        let values = StreamSupport.pseudoRandomDoubles(10_000)
-        let stream = try StreamSupport.encode([Frame(name: "a", shape: [10_000], data: .float64(values))])
+        let values = pseudoRandomDoubles(10_000)
+        let stream = try encodeFrames([Frame(name: "a", shape: [10_000], data: .float64(values))])
         let reader = FrameReader(source: MemorySource(stream))
         _ = try reader.next()
         var collected: [UInt8] = []

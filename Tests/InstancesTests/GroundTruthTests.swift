@@ -3,6 +3,7 @@ import Instances
 import LinearAlgebra
 import Models
 import Testing
+import TestSupport
 
 // Every property is checked against arithmetic that shares no code with the generator: plain
 // loops for products, and full LAPACK decompositions of the stored truth where the generator
@@ -15,28 +16,6 @@ private let specificationPerKind: [GroundTruthSpecification] = [
     GroundTruthSpecification(rows: 10, columns: 10, rank: 3, kind: .psd, seed: 3),
     GroundTruthSpecification(rows: 10, columns: 10, rank: 2, negativeRank: 2, kind: .signed, seed: 4),
 ]
-
-private func productWithTranspose(_ left: Matrix, _ right: Matrix) -> Matrix {
-    var product = Matrix.zeros(rows: left.rows, columns: right.rows)
-    for i in 0 ..< left.rows {
-        for j in 0 ..< right.rows {
-            var sum = 0.0
-            for k in 0 ..< left.columns {
-                sum += left[i, k] * right[j, k]
-            }
-            product[i, j] = sum
-        }
-    }
-    return product
-}
-
-private func maximumDifference(_ a: Matrix, _ b: Matrix) -> Double {
-    zip(a.storage, b.storage).map { abs($0 - $1) }.max() ?? 0
-}
-
-private func maximumDifference(_ a: [Double], _ b: [Double]) -> Double {
-    zip(a, b).map { abs($0 - $1) }.max() ?? 0
-}
 
 /// The first `count` columns of `matrix`.
 private func leadingColumns(_ matrix: Matrix, _ count: Int) -> Matrix {
@@ -63,7 +42,7 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
         let rank = specification.totalRank
         #expect(generated.left.rows == specification.rows && generated.left.columns == rank)
         #expect(generated.right.rows == specification.columns && generated.right.columns == rank)
-        #expect(maximumDifference(generated.truth, productWithTranspose(generated.left, generated.right)) < 1e-15)
+        #expect(maxAbsDifference(generated.truth, naiveProduct(generated.left, naiveTranspose(generated.right))) < 1e-15)
     }
 
     @Test(arguments: specificationPerKind)
@@ -82,7 +61,7 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
         let rank = specification.totalRank
         let singularValues = try LAPACK.singularValues(generated.truth)
         #expect(generated.singularValues.count == rank)
-        #expect(maximumDifference(generated.singularValues, Array(singularValues.prefix(rank))) < 1e-14)
+        #expect(maxAbsDifference(generated.singularValues, Array(singularValues.prefix(rank))) < 1e-14)
         #expect(abs(generated.conditionNumber - singularValues[0] / singularValues[rank - 1]) < 1e-10)
         let (left, right) = try incoherenceFromFullSVD(generated.truth, rank: rank)
         #expect(abs(generated.incoherenceLeft - left) < 1e-10)
@@ -94,14 +73,14 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
         let generated = try generateGroundTruth(
             GroundTruthSpecification(rows: 15, columns: 11, rank: 3, kind: .orthonormal, spectrum: .explicit(values),
                           normalization: .none, seed: 5))
-        #expect(maximumDifference(try LAPACK.singularValues(generated.truth).prefix(3).map { $0 }, [3, 2, 0.5]) < 1e-13)
+        #expect(maxAbsDifference(try LAPACK.singularValues(generated.truth).prefix(3).map { $0 }, [3, 2, 0.5]) < 1e-13)
     }
 
     @Test func orthonormalExplicitSpectrumIsScaledToUnitFrobeniusNorm() throws {
         let generated = try generateGroundTruth(
             GroundTruthSpecification(rows: 15, columns: 11, rank: 3, kind: .orthonormal, spectrum: .explicit([3, 2, 0.5]), seed: 5))
         let norm = (9.0 + 4 + 0.25).squareRoot()
-        #expect(maximumDifference(Array(try LAPACK.singularValues(generated.truth).prefix(3)), [3 / norm, 2 / norm, 0.5 / norm]) < 1e-14)
+        #expect(maxAbsDifference(Array(try LAPACK.singularValues(generated.truth).prefix(3)), [3 / norm, 2 / norm, 0.5 / norm]) < 1e-14)
     }
 
     @Test func orthonormalConditionNumberGivesAGeometricSpectrumFromOne() throws {
@@ -109,20 +88,20 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
             GroundTruthSpecification(rows: 20, columns: 20, rank: 4, kind: .orthonormal, spectrum: .geometric(conditionNumber: 1000),
                           normalization: .spectral, seed: 6))
         let singularValues = Array(try LAPACK.singularValues(generated.truth).prefix(4))
-        #expect(maximumDifference(singularValues, [1, 0.1, 0.01, 0.001]) < 1e-14)
+        #expect(maxAbsDifference(singularValues, [1, 0.1, 0.01, 0.001]) < 1e-14)
         #expect(abs(generated.conditionNumber - 1000) < 1e-9)
     }
 
     @Test func orthonormalDefaultsToConditionNumberOne() throws {
         let generated = try generateGroundTruth(GroundTruthSpecification(rows: 8, columns: 6, rank: 2, kind: .orthonormal, seed: 7))
         let expected = 1 / 2.0.squareRoot()
-        #expect(maximumDifference(Array(try LAPACK.singularValues(generated.truth).prefix(2)), [expected, expected]) < 1e-14)
+        #expect(maxAbsDifference(Array(try LAPACK.singularValues(generated.truth).prefix(2)), [expected, expected]) < 1e-14)
     }
 
     @Test func psdTruthIsSymmetricPositiveSemidefiniteOfTheRequestedRank() throws {
         let generated = try generateGroundTruth(GroundTruthSpecification(rows: 14, columns: 14, rank: 4, kind: .psd, seed: 8))
         #expect(generated.left == generated.right)
-        #expect(maximumDifference(generated.truth, generated.truth.transposed()) < 1e-16)
+        #expect(maxAbsDifference(generated.truth, generated.truth.transposed()) < 1e-16)
         let eigenvalues = try LAPACK.symmetricEigenvalues(generated.truth)
         #expect(eigenvalues.allSatisfy { $0 >= -1e-12 })
         #expect(eigenvalues.count { $0 > 1e-10 } == 4)
@@ -134,7 +113,7 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
         let eigenvalues = try LAPACK.symmetricEigenvalues(generated.truth)
         #expect(eigenvalues.count { $0 > 1e-10 } == 3)
         #expect(eigenvalues.count { $0 < -1e-10 } == 2)
-        #expect(maximumDifference(generated.truth, generated.truth.transposed()) < 1e-15)
+        #expect(maxAbsDifference(generated.truth, generated.truth.transposed()) < 1e-15)
         // right = [U1 −U2]: the first r1 columns agree with left, the last r2 are negated.
         for column in 0 ..< 5 {
             #expect(generated.right.column(column) == generated.left.column(column).map { column < 3 ? $0 : -$0 })
@@ -155,7 +134,7 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
         var unnormalized = specification
         unnormalized.normalization = .none
         let drawn = try generateGroundTruth(unnormalized).truth
-        #expect(maximumDifference(drawn * (1 / drawn.frobeniusNorm), try generateGroundTruth(frobenius).truth) < 1e-14)
+        #expect(maxAbsDifference(drawn * (1 / drawn.frobeniusNorm), try generateGroundTruth(frobenius).truth) < 1e-14)
     }
 }
 

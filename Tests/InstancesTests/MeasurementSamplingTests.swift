@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Frames
 import LinearAlgebra
 import Models
@@ -15,19 +16,7 @@ private func sampleMeasurements(truth: Matrix, rank: Int, specification: Measure
     let writer = FrameWriter(sink: sink)
     try writeMeasurements(truth: truth, rank: rank, specification: specification, provenance: provenance, to: writer)
     try writer.flush()
-    let reader = FrameReader(source: MemorySource(sink.bytes))
-    var frames: [Frame] = []
-    while try reader.next() != nil { frames.append(try reader.read()) }
-    return frames
-}
-
-private func lowRankTruth(d1: Int, d2: Int, rank: Int, seed: UInt64 = 1) -> Matrix {
-    var g = PCG64(seed: seed)
-    var l = [Double](repeating: 0, count: d1 * rank)
-    var r = [Double](repeating: 0, count: d2 * rank)
-    g.fillStandardNormal(&l)
-    g.fillStandardNormal(&r)
-    return BLAS.matmul(Matrix(rows: d1, columns: rank, columnMajor: l), Matrix(rows: d2, columns: rank, columnMajor: r), transposeB: true)
+    return try decodeFrames(sink.bytes)
 }
 
 private func byName(_ frames: [Frame]) -> [String: Frame] {
@@ -39,7 +28,7 @@ private func spectralDistanceFromIdentity(_ squared: SquaredScaling) throws -> D
 }
 
 @Suite struct MeasurementSamplingTests {
-    let truth = lowRankTruth(d1: 12, d2: 9, rank: 2)
+    let truth = lowRankMatrix(rows: 12, columns: 9, rank: 2, seed: 1)
 
     @Test(arguments: [OperatorFamily.gaussian, .bilinear, .completion, .identity])
     func noiselessObservationsAreTheOperatorAppliedToTheTruth(family: OperatorFamily) throws {
@@ -84,7 +73,7 @@ private func spectralDistanceFromIdentity(_ squared: SquaredScaling) throws -> D
     }
 
     @Test func sameSeedSameFramesOnAnyThreadCount() throws {
-        let big = lowRankTruth(d1: 30, d2: 30, rank: 2)
+        let big = lowRankMatrix(rows: 30, columns: 30, rank: 2, seed: 1)
         func draw(threads: Int, seed: UInt64 = 4) throws -> [Frame] {
             try sampleMeasurements(truth: big, rank: 2, specification: MeasurementSpecification(
                 family: .gaussian, size: .count(400), noise: 0.1, holdout: 20, seed: seed, threads: threads), provenance: provenance)
@@ -119,7 +108,7 @@ private func spectralDistanceFromIdentity(_ squared: SquaredScaling) throws -> D
     }
 
     @Test func bernoulliSamplingHitsTheRequestedRate() throws {
-        let large = lowRankTruth(d1: 200, d2: 150, rank: 1)
+        let large = lowRankMatrix(rows: 200, columns: 150, rank: 1, seed: 1)
         let p = 0.3
         let frames = byName(try sampleMeasurements(truth: large, rank: 1, specification: MeasurementSpecification(family: .completion, size: .probability(p), seed: 11), provenance: provenance))
         let observed = Double(frames[FrameName.observations]!.header.elementCount)
@@ -146,7 +135,7 @@ private func spectralDistanceFromIdentity(_ squared: SquaredScaling) throws -> D
     /// as m grows (operator-norm deviation of order √(d/m)).
     @Test(arguments: [OperatorFamily.gaussian, .bilinear])
     func rescalingConcentratesNearTheIdentity(family: OperatorFamily) throws {
-        let small = lowRankTruth(d1: 8, d2: 6, rank: 1)
+        let small = lowRankMatrix(rows: 8, columns: 6, rank: 1, seed: 1)
         var deviations: [Double] = []
         for m in [100, 1600, 12800] {
             let frames = byName(try sampleMeasurements(truth: small, rank: 1, specification: MeasurementSpecification(family: family, size: .count(m), seed: 21), provenance: provenance))

@@ -1,15 +1,6 @@
 import Instances
 import Testing
-
-/// A deterministic target independent of the code under test (a 64-bit LCG mapped to
-/// roughly [−1, 1)), so the checks below do not lean on PCG64.
-private func pseudoRandomTarget(_ count: Int, seed: UInt64 = 7) -> [Double] {
-    var state = seed
-    return (0 ..< count).map { _ in
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return Double(Int64(bitPattern: state) >> 11) / Double(1 << 52)
-    }
-}
+import TestSupport
 
 /// Outliers per row and per column of a column-major `rows × columns` matrix, counted here
 /// from the linear indices.
@@ -31,18 +22,18 @@ private func expectWellFormedSupport(_ support: [Int], entries: Int) {
 @Suite("Sparse corruption: support, values and errors")
 struct SparseCorruptionTests {
     @Test func countIsExactForCountAndFraction() throws {
-        let vector = pseudoRandomTarget(1000)
+        let vector = pseudoRandomDoubles(1000, seed: 7)
         let byCount = try corrupt(values: vector, shape: [1000],
                                   specification: SparseCorruptionSpecification(amount: .count(37)))
         #expect(byCount.support.count == 37)
 
-        let matrix = pseudoRandomTarget(30 * 40)
+        let matrix = pseudoRandomDoubles(30 * 40, seed: 7)
         let byFraction = try corrupt(values: matrix, shape: [30, 40],
                                      specification: SparseCorruptionSpecification(amount: .fraction(0.05)))
         #expect(byFraction.support.count == 60)
 
         // round(0.5 · 5) = round(2.5): halves go away from zero.
-        let half = try corrupt(values: pseudoRandomTarget(5), shape: [5],
+        let half = try corrupt(values: pseudoRandomDoubles(5, seed: 7), shape: [5],
                                specification: SparseCorruptionSpecification(amount: .fraction(0.5)))
         #expect(half.support.count == 3)
 
@@ -57,7 +48,7 @@ struct SparseCorruptionTests {
     @Test(arguments: [nil, 2] as [Int?])
     func differenceMatchesTheRecordExactly(perLine: Int?) throws {
         let rows = 25, columns = 16
-        let original = pseudoRandomTarget(rows * columns)
+        let original = pseudoRandomDoubles(rows * columns, seed: 7)
         for distribution in OutlierDistribution.allCases {
             let specification = SparseCorruptionSpecification(
                 amount: .count(29), perLine: perLine, distribution: distribution, seed: 11)
@@ -81,7 +72,7 @@ struct SparseCorruptionTests {
     func perLineCapsHoldExactly(rows: Int, columns: Int, perLine: Int, count: Int) throws {
         for seed: UInt64 in 0 ..< 8 {
             let specification = SparseCorruptionSpecification(amount: .count(count), perLine: perLine, seed: seed)
-            let result = try corrupt(values: pseudoRandomTarget(rows * columns), shape: [rows, columns],
+            let result = try corrupt(values: pseudoRandomDoubles(rows * columns, seed: 7), shape: [rows, columns],
                                      specification: specification)
             #expect(result.support.count == count)
             expectWellFormedSupport(result.support, entries: rows * columns)
@@ -98,7 +89,7 @@ struct SparseCorruptionTests {
     func tightRequestsAreMetAfterRepair(rows: Int, columns: Int, perLine: Int) throws {
         for seed: UInt64 in 0 ..< 64 {
             let specification = SparseCorruptionSpecification(amount: .count(rows * perLine), perLine: perLine, seed: seed)
-            let result = try corrupt(values: pseudoRandomTarget(rows * columns), shape: [rows, columns],
+            let result = try corrupt(values: pseudoRandomDoubles(rows * columns, seed: 7), shape: [rows, columns],
                                      specification: specification)
             let counts = lineCounts(result.support, rows: rows, columns: columns)
             #expect(counts.rows == [Int](repeating: perLine, count: rows), "seed \(seed)")
@@ -108,8 +99,8 @@ struct SparseCorruptionTests {
     }
 
     @Test func impossibleRequestsThrow() {
-        let vector = pseudoRandomTarget(10)
-        let matrix = pseudoRandomTarget(6 * 5)
+        let vector = pseudoRandomDoubles(10, seed: 7)
+        let matrix = pseudoRandomDoubles(6 * 5, seed: 7)
         func fails(_ values: [Double], _ shape: [Int], _ specification: SparseCorruptionSpecification) -> Bool {
             (try? corrupt(values: values, shape: shape, specification: specification)) == nil
         }
@@ -134,7 +125,7 @@ struct SparseCorruptionTests {
 
     @Test func errorsSayWhatWentWrong() {
         let error = #expect(throws: InstanceError.self) {
-            try corrupt(values: pseudoRandomTarget(30), shape: [6, 5], specification: .init(amount: .count(11), perLine: 2))
+            try corrupt(values: pseudoRandomDoubles(30, seed: 7), shape: [6, 5], specification: .init(amount: .count(11), perLine: 2))
         }
         #expect(error?.description == "with at most 2 per row and per column, a 6×5 matrix holds at most 10 outliers; 11 asked for")
     }
@@ -160,12 +151,10 @@ struct SparseCorruptionTests {
         return try corrupt(values: zeros, shape: [Self.sampleSize], specification: specification).values
     }
 
-    func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
-
     @Test func signValuesArePlusOrMinusMagnitudeInEqualShare() throws {
         let values = try drawnValues(.sign)
         #expect(values.allSatisfy { abs($0) == Self.magnitude })
-        #expect(abs(mean(values)) < 6 * Self.magnitude / Double(Self.sampleSize).squareRoot())
+        #expect(abs(mean(values)) < standardErrorBound * Self.magnitude / Double(Self.sampleSize).squareRoot())
     }
 
     @Test func constantValuesAreAllTheMagnitude() throws {
@@ -176,7 +165,7 @@ struct SparseCorruptionTests {
         let values = try drawnValues(.uniform)
         #expect(values.allSatisfy { (-Self.magnitude ... Self.magnitude).contains($0) })
         // Var U[−A, A] = A²/3.
-        #expect(abs(mean(values)) < 6 * Self.magnitude / (3 * Double(Self.sampleSize)).squareRoot())
+        #expect(abs(mean(values)) < standardErrorBound * Self.magnitude / (3 * Double(Self.sampleSize)).squareRoot())
         #expect(values.min()! < -0.99 * Self.magnitude && values.max()! > 0.99 * Self.magnitude)
     }
 
@@ -187,12 +176,12 @@ struct SparseCorruptionTests {
         // For z ~ N(0, A²): Var z² = 2A⁴.
         let a2 = Self.magnitude * Self.magnitude
         #expect(abs(variance - a2) < 6 * a2 * (2 / n).squareRoot())
-        #expect(abs(mean(values)) < 6 * Self.magnitude / n.squareRoot())
+        #expect(abs(mean(values)) < standardErrorBound * Self.magnitude / n.squareRoot())
     }
 
     @Test(arguments: [nil, 3] as [Int?])
     func sameSeedSameResultOtherSeedsDiffer(perLine: Int?) throws {
-        let target = pseudoRandomTarget(30 * 30)
+        let target = pseudoRandomDoubles(30 * 30, seed: 7)
         func run(seed: UInt64) throws -> SparseCorruption {
             try corrupt(values: target, shape: [30, 30],
                         specification: .init(amount: .count(50), perLine: perLine, distribution: .gaussian, seed: seed))

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Dispatch
 import Synchronization
 @testable import LinearAlgebra

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import RandomNumbers
 
 @Suite("Statistical properties of the draws")

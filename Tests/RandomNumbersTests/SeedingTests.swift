@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import RandomNumbers
 
 @Suite("Seeds, streams and reproducibility")

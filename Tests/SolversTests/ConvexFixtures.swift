@@ -1,6 +1,7 @@
 import LinearAlgebra
 import Models
 import RandomNumbers
+import TestSupport
 @testable import Solvers
 
 /// Small instances drawn straight from PCG64 for the convex method's tests, with everything a
@@ -26,8 +27,7 @@ struct ConvexInstance {
 
     func solve(with method: any RecoveryMethod, maxIterations: Int = 20_000) throws -> (solution: FactoredSolution, estimate: Matrix) {
         let solution = try method.solve(problem, context: context(maxIterations: maxIterations))
-        let (left, right) = factorization.factors(solution.parameters)
-        return (solution, BLAS.matmul(left, right, transposeB: true))
+        return (solution, factoredMatrix(solution.parameters, factorization))
     }
 
     /// A(X) − b.
@@ -35,33 +35,15 @@ struct ConvexInstance {
         zip(measurementOperator.apply(x), measurements.observations).map { $0 - $1 }
     }
 
-    /// 2‖D1XD2‖_* + h(A(X) − b) with D = (D²)^{1/2} formed densely and the nuclear norm from
-    /// singular values alone: the relaxation's value, apart from anything the solver does.
+    /// The relaxation's value 2‖D1XD2‖_* + h(A(X) − b), apart from anything the solver does.
     func objective(_ x: Matrix) throws -> Double {
-        let d1 = try LAPACK.symmetricPower(rescaling.left.matrix, exponent: 0.5)
-        let d2 = try LAPACK.symmetricPower(rescaling.right.matrix, exponent: 0.5)
-        return 2 * (try LAPACK.nuclearNorm(BLAS.matmul(BLAS.matmul(d1, x), d2))) + dataFit.penalty(residual(x))
-    }
-
-    static func relativeDifference(_ a: Matrix, _ b: Matrix) -> Double {
-        (a - b).frobeniusNorm / b.frobeniusNorm
-    }
-
-    private static func gaussianMatrix(rows: Int, columns: Int, generator: inout PCG64) -> Matrix {
-        var values = [Double](repeating: 0, count: rows * columns)
-        generator.fillStandardNormal(&values)
-        return Matrix(rows: rows, columns: columns, columnMajor: values)
-    }
-
-    private static func lowRank(size: Int, rank: Int, generator: inout PCG64) -> Matrix {
-        BLAS.matmul(gaussianMatrix(rows: size, columns: rank, generator: &generator),
-                    gaussianMatrix(rows: size, columns: rank, generator: &generator), transposeB: true)
+        try relaxationObjective(x, measurements: measurements, dataFit: dataFit, rescaling: rescaling)
     }
 
     /// A_i with i.i.d. N(0, 1) entries, exact fit, factors as wide as solve-flat makes them.
     static func gaussianSensing(size: Int, rank: Int, measurements m: Int, seed: UInt64) throws -> ConvexInstance {
         var generator = PCG64(seed: seed)
-        let truth = lowRank(size: size, rank: rank, generator: &generator)
+        let truth = lowRankMatrix(rows: size, columns: size, rank: rank, generator: &generator)
         let sensing = GaussianSensing(sensing: gaussianMatrix(rows: m, columns: size * size, generator: &generator),
                                       rows: size, columns: size)
         let width = SolveStage.identifiableRank(rows: size, columns: size, measurements: m)
@@ -74,7 +56,7 @@ struct ConvexInstance {
     /// N(0, 10²), and λ‖A(X) − b‖₁ with the weight solve-flat's --penalized uses.
     static func penalizedRobustPCA(size: Int, rank: Int, outliers: Int, seed: UInt64) throws -> ConvexInstance {
         var generator = PCG64(seed: seed)
-        let truth = lowRank(size: size, rank: rank, generator: &generator)
+        let truth = lowRankMatrix(rows: size, columns: size, rank: rank, generator: &generator)
         var observations = truth.storage
         for index in generator.sampleWithoutReplacement(count: outliers, from: size * size) {
             observations[index] += 10 * generator.nextStandardNormal()
@@ -91,7 +73,7 @@ struct ConvexInstance {
     /// ℓ2 ball whose radius is the noise's actual norm.
     static func noisyCompletion(size: Int, rank: Int, entries m: Int, noise: Double, seed: UInt64) throws -> ConvexInstance {
         var generator = PCG64(seed: seed)
-        let truth = lowRank(size: size, rank: rank, generator: &generator)
+        let truth = lowRankMatrix(rows: size, columns: size, rank: rank, generator: &generator)
         let positions = generator.sampleWithoutReplacement(count: m, from: size * size)
         let completion = try MatrixCompletion(rows: size, columns: size, entryRows: positions.map { $0 % size },
                                               entryColumns: positions.map { $0 / size })

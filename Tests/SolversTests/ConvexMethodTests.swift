@@ -1,6 +1,7 @@
 import Testing
 import LinearAlgebra
 import Models
+import TestSupport
 @testable import Solvers
 
 @Suite("convex: the weighted nuclear-norm relaxation and its flat factorization")
@@ -13,11 +14,11 @@ struct ConvexMethodTests {
         let instance = try ConvexInstance.gaussianSensing(size: size, rank: 2, measurements: measurements, seed: 21)
         let (solution, estimate) = try instance.solve(with: ConvexMethod())
         #expect(solution.converged)
-        #expect(ConvexInstance.relativeDifference(estimate, instance.truth) <= 1e-8)
+        #expect(relativeError(estimate, instance.truth) <= 1e-8)
 
         let flat = try instance.solve(with: FlatMethod(growsWidth: false))
         #expect(flat.solution.converged)
-        #expect(ConvexInstance.relativeDifference(estimate, flat.estimate) <= 1e-8)
+        #expect(relativeError(estimate, flat.estimate) <= 1e-8)
 
         // Theorem 3.2: the factors' str is the relaxation's value at their product.
         let (left, right) = instance.factorization.factors(solution.parameters)
@@ -41,7 +42,7 @@ struct ConvexMethodTests {
         let bound = try #require(solution.lowerBound)
         #expect(bound <= objective * (1 + 1e-12))
         #expect(objective - bound <= 1e-8 * objective)
-        #expect(ConvexInstance.relativeDifference(estimate, instance.truth) <= 1e-8)
+        #expect(relativeError(estimate, instance.truth) <= 1e-8)
     }
 
     /// Noisy completion in the ℓ2 ball: feasible to the tolerance, certified, and the same X as
@@ -58,7 +59,7 @@ struct ConvexMethodTests {
         #expect(objective - bound <= 1e-8 * objective)
 
         let flat = try instance.solve(with: FlatMethod(growsWidth: false))
-        #expect(ConvexInstance.relativeDifference(estimate, flat.estimate) <= 1e-6)
+        #expect(relativeError(estimate, flat.estimate) <= 1e-6)
     }
 
     /// The signed symmetric factorization sorts the weighted minimizer's triples by sign: the
@@ -67,7 +68,7 @@ struct ConvexMethodTests {
         let instance = try ConvexInstance.quadraticNetwork(size: 10, positiveRank: 2, negativeRank: 1, measurements: 200, seed: 24)
         let (solution, estimate) = try instance.solve(with: ConvexMethod())
         #expect(solution.converged)
-        #expect(ConvexInstance.relativeDifference(estimate, instance.truth) <= 1e-8)
+        #expect(relativeError(estimate, instance.truth) <= 1e-8)
         let (left, right) = instance.factorization.factors(solution.parameters)
         let objective = try instance.objective(estimate)
         #expect(abs(instance.rescaling.scaledTrace(left: left, right: right) - objective) <= 1e-8 * objective)

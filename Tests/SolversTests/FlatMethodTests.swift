@@ -4,6 +4,7 @@ import Instances
 import LinearAlgebra
 import Models
 import RandomNumbers
+import TestSupport
 @testable import Solvers
 
 @Suite("flat and min-norm: recovery, certificates and optimality")
@@ -13,25 +14,17 @@ struct FlatMethodTests {
                            measurements: MeasurementSpecification(family: .gaussian, size: .count(measurements), seed: 2))
     }
 
-    /// 2‖D1 X D2‖_* with D = (D²)^{1/2} formed densely: Theorem 3.2's value, computed apart
-    /// from anything the solver does.
-    static func weightedNuclearNorm(_ x: Matrix, _ rescaling: Rescaling) throws -> Double {
-        let d1 = try LAPACK.symmetricPower(rescaling.left.matrix, exponent: 0.5)
-        let d2 = try LAPACK.symmetricPower(rescaling.right.matrix, exponent: 0.5)
-        return 2 * (try LAPACK.nuclearNorm(BLAS.matmul(BLAS.matmul(d1, x), d2)))
-    }
-
     @Test func gaussianSensingIsRecoveredWithACertifiedFlatFactorization() throws {
         let instance = try Self.gaussian(size: 20, rank: 2, measurements: 5 * 2 * 40)
         let solved = try instance.solve(options())
         #expect(solved.converged)
         let truth = try instance.matrix(FrameName.truth)
-        #expect(relativeDistance(try solved.estimate, truth) <= 1e-8)
+        #expect(relativeError(try solved.estimate, truth) <= 1e-8)
         let str = try #require(solved.attribute(SolverAttributeKey.scaledTrace))
         let rescaling = try instance.measurements.measurementOperator.rescaling()
         let independentStr = rescaling.scaledTrace(left: try solved.left, right: try solved.right)
         #expect(abs(str - independentStr) <= 1e-12 * str)
-        #expect(abs(str - (try Self.weightedNuclearNorm(try solved.estimate, rescaling))) <= 1e-8 * str)
+        #expect(abs(str - (try weightedNuclearNorm(try solved.estimate, rescaling))) <= 1e-8 * str)
         let bound = try #require(solved.attribute(SolverAttributeKey.lowerBound))
         #expect(bound <= str * (1 + 1e-12))
         #expect(bound >= str * (1 - FlatMethod.certifiedGap(tolerance: SolverLimits().tolerance)))
@@ -45,7 +38,7 @@ struct FlatMethodTests {
         let instance = try Self.gaussian(size: 30, rank: 2, measurements: 300)
         let solved = try instance.solve(options())
         #expect(solved.converged)
-        #expect(relativeDistance(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-8)
+        #expect(relativeError(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-8)
         let str = try #require(solved.attribute(SolverAttributeKey.scaledTrace))
         #expect(try #require(solved.attribute(SolverAttributeKey.lowerBound)) >= str * (1 - FlatMethod.certifiedGap(tolerance: SolverLimits().tolerance)))
     }
@@ -66,7 +59,7 @@ struct FlatMethodTests {
         let instance = try StreamInstance(truth: truth, measurements: measurements)
         let solved = try instance.solve(options(outliers: outliers))
         #expect(solved.converged, "\(model)")
-        #expect(relativeDistance(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-7, "\(model)")
+        #expect(relativeError(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-7, "\(model)")
     }
 
     @Test(arguments: [OutlierHandling.oracleBudget, .penalized(lambda: nil)])
@@ -83,7 +76,7 @@ struct FlatMethodTests {
         let tolerance = if case .penalized = handling { 1e-7 } else { 1e-10 }
         let solved = try instance.solve(options(width: width, tolerance: tolerance, outliers: handling))
         #expect(solved.converged)
-        #expect(relativeDistance(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-7)
+        #expect(relativeError(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-7)
         let objective = try #require(solved.attribute(SolverAttributeKey.objective))
         #expect(try #require(solved.attribute(SolverAttributeKey.lowerBound)) >= objective * (1 - FlatMethod.certifiedGap(tolerance: tolerance)))
     }
@@ -109,13 +102,10 @@ struct FlatMethodTests {
         // bound must still be a bound.
         let minimumNormObjective = minimumNorm.problem.objective(minimumNorm.solution.parameters)
         #expect(try #require(minimumNorm.solution.lowerBound) <= minimumNormObjective * (1 + 1e-12))
-        func estimate(_ parameters: [Double]) -> Matrix {
-            let (l, r) = factorization.factors(parameters)
-            return BLAS.matmul(l, r, transposeB: true)
-        }
-        let flatEstimate = estimate(flat.solution.parameters), minimumNormEstimate = estimate(minimumNorm.solution.parameters)
-        #expect(relativeDistance(flatEstimate, truth) < 1e-7)
-        #expect(relativeDistance(minimumNormEstimate, truth) > 1e-2)
+        let flatEstimate = factoredMatrix(flat.solution.parameters, factorization)
+        let minimumNormEstimate = factoredMatrix(minimumNorm.solution.parameters, factorization)
+        #expect(relativeError(flatEstimate, truth) < 1e-7)
+        #expect(relativeError(minimumNormEstimate, truth) > 1e-2)
         // Each wins on its own objective: str for flat, ‖L‖² + ‖R‖² for min-norm.
         let str = { (p: [Double]) in flat.problem.flatness(p, rescaling: rescaling).value }
         let norm = { (p: [Double]) in flat.problem.flatness(p, rescaling: rescaling.identity).value }

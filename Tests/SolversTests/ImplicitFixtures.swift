@@ -1,6 +1,7 @@
 import LinearAlgebra
 import Models
 import RandomNumbers
+import TestSupport
 @testable import Solvers
 
 /// A Gaussian sensing instance below full sampling (m < d1·d2, so the solution set is large),
@@ -16,9 +17,7 @@ struct ImplicitInstance {
     init(size: Int = 20, rank: Int = 2, measurements: Int = 240, seed: UInt64 = 11) {
         var generator = PCG64(seed: seed)
         func gaussian(rows: Int, columns: Int, deviation: Double) -> Matrix {
-            var values = [Double](repeating: 0, count: rows * columns)
-            generator.fillStandardNormal(&values)
-            return Matrix(rows: rows, columns: columns, columnMajor: values) * deviation
+            gaussianMatrix(rows: rows, columns: columns, generator: &generator) * deviation
         }
         let spread = 1 / Double(size).squareRoot()
         self.size = size
@@ -62,7 +61,7 @@ struct ImplicitInstance {
         BLAS.axpy(-1, observations, &residual)
         return Outcome(converged: solution.converged, estimate: estimate,
                        relativeResidual: BLAS.nrm2(residual) / BLAS.nrm2(observations),
-                       relativeError: (estimate - truth).frobeniusNorm / truth.frobeniusNorm,
+                       relativeError: relativeError(estimate, truth),
                        scaledTrace: sensing.rescaling().scaledTrace(left: left, right: right),
                        largestCurvature: try largestCurvature(left: left, right: right))
     }
@@ -74,9 +73,7 @@ struct ImplicitInstance {
         let width = (left.rows + right.rows) * left.columns
         var jacobian = Matrix.zeros(rows: m, columns: width)
         for i in 0..<m {
-            var unit = [Double](repeating: 0, count: m)
-            unit[i] = 1
-            let a = sensing.adjoint(unit)
+            let a = sensingMatrix(sensing, i)
             let row = BLAS.matmul(a, right).storage + BLAS.matmul(a, left, transposeA: true).storage
             for (j, value) in row.enumerated() { jacobian[i, j] = value / Double(m).squareRoot() }
         }

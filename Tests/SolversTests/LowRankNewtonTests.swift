@@ -4,6 +4,7 @@ import Instances
 import LinearAlgebra
 import Models
 import RandomNumbers
+import TestSupport
 @testable import Solvers
 
 @Suite("Newton's method on the rank-s matrices, and its certificate")
@@ -23,11 +24,6 @@ struct LowRankNewtonTests {
         return left.storage + right.storage
     }
 
-    static func estimate(_ parameters: [Double], _ factorization: any Factorization) -> Matrix {
-        let (l, r) = factorization.factors(parameters)
-        return BLAS.matmul(l, r, transposeB: true)
-    }
-
     @Test func fromNearTheTruthItConvergesToItAndTheBoundMatchesStr() throws {
         let instance = try FlatMethodTests.gaussian(size: 20, rank: 2, measurements: 400)
         let measurements = try instance.measurements, truth = try instance.matrix(FrameName.truth)
@@ -37,13 +33,13 @@ struct LowRankNewtonTests {
         let newton = try #require(LowRankNewton(problem: problem))
         let start = try Self.perturbedTruth(truth, rank: 2, width: 5, noise: 1e-2, seed: 3)
         let refined = try #require(newton.refine(start, rank: 2, tolerance: 1e-10))
-        let x = Self.estimate(refined.parameters, factorization)
-        #expect(relativeDistance(x, truth) <= 1e-12)
+        let x = factoredMatrix(refined.parameters, factorization)
+        #expect(relativeError(x, truth) <= 1e-12)
         #expect(BLAS.nrm2(problem.residual(refined.parameters)) <= 1e-13 * problem.observationNorm)
         // The balanced factors of Theorem 3.2 (str = 2‖D1XD2‖_*, computed densely apart from
         // the solver), certified by the multiplier to rounding.
         let str = problem.flatness(refined.parameters).value
-        #expect(abs(str - (try FlatMethodTests.weightedNuclearNorm(x, rescaling))) <= 1e-10 * str)
+        #expect(abs(str - (try weightedNuclearNorm(x, rescaling))) <= 1e-10 * str)
         // With data this plentiful the multiplier of least norm certifies on its own.
         let bound = try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: refined.multipliers[0]).value
         #expect(bound <= str * (1 + 1e-12) && bound >= str * (1 - 1e-10))
@@ -76,7 +72,7 @@ struct LowRankNewtonTests {
             #expect(finisher.isPromising(start))
             let newton = try #require(LowRankNewton(problem: problem))
             let refined = try #require(newton.refine(start, rank: rank, tolerance: 1e-10))
-            #expect(relativeDistance(Self.estimate(refined.parameters, factorization), truth) <= 1e-10)
+            #expect(relativeError(factoredMatrix(refined.parameters, factorization), truth) <= 1e-10)
             return finisher.finish(start, multiplier: [Double](repeating: 0, count: measurements.observations.count))?.parameters
         }
         let rescaling = completion.rescaling()
@@ -94,7 +90,7 @@ struct LowRankNewtonTests {
         let solved = try instance.solve(options(width: 24))
         #expect(solved.converged)
         #expect(try #require(solved.attribute(SolverAttributeKey.residual)) <= 1e-13)
-        #expect(relativeDistance(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-12)
+        #expect(relativeError(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-12)
         let str = try #require(solved.attribute(SolverAttributeKey.scaledTrace))
         #expect(try #require(solved.attribute(SolverAttributeKey.lowerBound)) >= str * (1 - NewtonFinisher.certifiedGap))
         // Newton's method alone, from near the truth and with no reference: it reaches the
@@ -106,7 +102,7 @@ struct LowRankNewtonTests {
         let start = try Self.perturbedTruth(try instance.matrix(FrameName.truth), rank: 2, width: 24, noise: 1e-3, seed: 6)
         let newton = try #require(LowRankNewton(problem: problem))
         let refined = try #require(newton.refine(start, rank: 2, tolerance: 1e-10))
-        #expect(relativeDistance(Self.estimate(refined.parameters, factorization), try instance.matrix(FrameName.truth)) <= 1e-12)
+        #expect(relativeError(factoredMatrix(refined.parameters, factorization), try instance.matrix(FrameName.truth)) <= 1e-12)
         let leastNormBound = try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: refined.multipliers[0]).value
         #expect(leastNormBound < problem.flatness(refined.parameters).value * (1 - NewtonFinisher.certifiedGap))
     }
@@ -121,6 +117,6 @@ struct LowRankNewtonTests {
         let solved = try instance.solve(options())
         #expect(solved.converged)
         #expect(try #require(solved.attribute(SolverAttributeKey.residual)) <= 1e-13)
-        #expect(relativeDistance(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-12)
+        #expect(relativeError(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-12)
     }
 }

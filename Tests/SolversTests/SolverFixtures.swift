@@ -3,6 +3,7 @@ import Instances
 import LinearAlgebra
 import Models
 import RandomNumbers
+import TestSupport
 @testable import Solvers
 
 /// An instance as the tools make it: a frame stream in memory, built by the same library
@@ -32,10 +33,7 @@ struct StreamInstance {
     }
 
     static func decode(_ bytes: [UInt8]) throws -> [Frame] {
-        let reader = FrameReader(source: MemorySource(bytes))
-        var frames: [Frame] = []
-        while try reader.next() != nil { frames.append(try reader.read().columnMajor()) }
-        return frames
+        try decodeFrames(bytes).map { $0.columnMajor() }
     }
 
     func matrix(_ name: String) throws -> Matrix {
@@ -75,10 +73,6 @@ struct Solved {
     }
 }
 
-func relativeDistance(_ a: Matrix, _ b: Matrix) -> Double {
-    (a - b).frobeniusNorm / b.frobeniusNorm
-}
-
 func options(_ method: SolverMethod = .flat, width: Int? = nil, tolerance: Double = 1e-10,
              outliers: OutlierHandling? = nil) -> SolveOptions {
     var options = SolveOptions()
@@ -94,11 +88,7 @@ func options(_ method: SolverMethod = .flat, width: Int? = nil, tolerance: Doubl
 func unevenCompletion() throws -> (truth: Matrix, completion: MatrixCompletion, measurements: MeasurementSet) {
     let size = 24, rank = 2
     var generator = PCG64(seed: 1)
-    var factors = [Double](repeating: 0, count: 2 * size * rank)
-    generator.fillStandardNormal(&factors)
-    let truth = BLAS.matmul(Matrix(rows: size, columns: rank, columnMajor: Array(factors[..<(size * rank)])),
-                            Matrix(rows: size, columns: rank, columnMajor: Array(factors[(size * rank)...])),
-                            transposeB: true)
+    let truth = lowRankMatrix(rows: size, columns: size, rank: rank, generator: &generator)
     var rows: [Int] = [], columns: [Int] = []
     for j in 0..<size {
         for i in 0..<size where generator.nextUniform() < (i < 6 ? 0.9 : 0.35) {
