@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "CStreamKernelsTests", dependencies: ["CStreamKernels"]),
         .testTarget(name: "RandomNumbersTests", dependencies: ["TestSupport", "RandomNumbers"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "Frames"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+        .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
         .testTarget(name: "SolversTests", dependencies: ["TestSupport", "Solvers", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
         .testTarget(name: "InstancesTests", dependencies: ["TestSupport", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
         .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Solvers", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
