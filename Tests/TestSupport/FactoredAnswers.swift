@@ -20,7 +20,7 @@ public func weightedNuclearNorm(_ x: Matrix, _ rescaling: Rescaling) throws -> D
 }
 
 /// 2‖D1XD2‖_* + h(A(X) − b): the value at X of the convex relaxation that every certified lower
-/// bound bounds (BRIEF §4), whatever produced X.
+/// bound bounds (docs/mathematics.md §4 and §6), whatever produced X.
 public func relaxationObjective(_ x: Matrix, measurements: MeasurementSet, dataFit: DataFit, rescaling: Rescaling) throws -> Double {
     let residual = zip(measurements.measurementOperator.apply(x), measurements.observations).map { $0 - $1 }
     return try weightedNuclearNorm(x, rescaling) + dataFit.penalty(residual)
