@@ -52,6 +52,29 @@ struct ConvexInstance {
                               dataFit: .exact, factorization: GeneralFactorization(rows: size, columns: size, width: width))
     }
 
+    /// Bilinear sensing a_iᵀXc_i with a_i, c_i i.i.d. N(0, I), exact fit, factors of width rank + 2.
+    static func bilinearSensing(size: Int, rank: Int, measurements m: Int, seed: UInt64) throws -> ConvexInstance {
+        var generator = PCG64(seed: seed)
+        let truth = lowRankMatrix(rows: size, columns: size, rank: rank, generator: &generator)
+        let sensing = BilinearSensing(left: gaussianMatrix(rows: m, columns: size, generator: &generator),
+                                      right: gaussianMatrix(rows: m, columns: size, generator: &generator))
+        return ConvexInstance(truth: truth,
+                              measurements: try MeasurementSet(measurementOperator: sensing, observations: sensing.apply(truth)),
+                              dataFit: .exact, factorization: GeneralFactorization(rows: size, columns: size, width: rank + 2))
+    }
+
+    /// Noiseless completion of `m` uniformly drawn entries, factors of width rank + 2.
+    static func exactCompletion(size: Int, rank: Int, entries m: Int, seed: UInt64) throws -> ConvexInstance {
+        var generator = PCG64(seed: seed)
+        let truth = lowRankMatrix(rows: size, columns: size, rank: rank, generator: &generator)
+        let positions = generator.sampleWithoutReplacement(count: m, from: size * size)
+        let completion = try MatrixCompletion(rows: size, columns: size, entryRows: positions.map { $0 % size },
+                                              entryColumns: positions.map { $0 / size })
+        return ConvexInstance(truth: truth,
+                              measurements: try MeasurementSet(measurementOperator: completion, observations: completion.apply(truth)),
+                              dataFit: .exact, factorization: GeneralFactorization(rows: size, columns: size, width: rank + 2))
+    }
+
     /// Robust PCA in the penalized form: the whole matrix observed, `outliers` entries moved by
     /// N(0, 10²), and λ‖A(X) − b‖₁ with the weight solve-flat's --penalized uses.
     static func penalizedRobustPCA(size: Int, rank: Int, outliers: Int, seed: UInt64) throws -> ConvexInstance {
