@@ -4,7 +4,6 @@ import TestSupport
 import Frames
 import LinearAlgebra
 import Models
-import RandomNumbers
 @testable import Instances
 
 private let provenance: JSONValue = ["tool": "test"]
@@ -49,10 +48,7 @@ private func spectralDistanceFromIdentity(_ squared: SquaredScaling) throws -> D
     }
 
     @Test func quadraticObservationsAreQuadraticForms() throws {
-        var g = PCG64(seed: 3)
-        var u = [Double](repeating: 0, count: 10 * 2)
-        g.fillStandardNormal(&u)
-        let factor = Matrix(rows: 10, columns: 2, columnMajor: u)
+        let factor = gaussianMatrix(rows: 10, columns: 2, seed: 3)
         let psd = BLAS.matmul(factor, factor, transposeB: true)
         let frames = byName(try sampleMeasurements(truth: psd, rank: 2, specification: MeasurementSpecification(family: .quadratic, size: .count(30)), provenance: provenance))
         let features = try Matrix(frame: frames[FrameName.features]!)

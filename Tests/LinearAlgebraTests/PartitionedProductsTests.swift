@@ -49,7 +49,7 @@ import Synchronization
             for q in 0..<d2 { for p in 0..<d1 { ai[p, q] = stack[i, p + q * d1] } }
             let expected = naiveProduct(naiveTranspose(ai), u).storage + naiveProduct(ai, v).storage
             let row = (0..<products.columns).map { products[i, $0] }
-            #expect(zip(row, expected).map { abs($0 - $1) }.max()! < 1e-12, "measurement \(i)")
+            #expect(maxAbsDifference(row, expected) < 1e-12, "measurement \(i)")
         }
     }
 

@@ -100,8 +100,7 @@ struct ConvexInstance {
         let positions = generator.sampleWithoutReplacement(count: m, from: size * size)
         let completion = try MatrixCompletion(rows: size, columns: size, entryRows: positions.map { $0 % size },
                                               entryColumns: positions.map { $0 / size })
-        var errors = [Double](repeating: 0, count: m)
-        generator.fillStandardNormal(&errors)
+        var errors = gaussianVector(m, generator: &generator)
         BLAS.scal(noise, &errors)
         var observations = completion.apply(truth)
         BLAS.axpy(1, errors, &observations)

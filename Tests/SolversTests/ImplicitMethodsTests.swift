@@ -1,7 +1,6 @@
 import Testing
 import LinearAlgebra
 import Models
-import RandomNumbers
 import TestSupport
 @testable import Solvers
 
@@ -96,12 +95,10 @@ struct ImplicitMethodsTests {
     }
 
     @Test func leastNormFactorsAtFullWidthUnlessARankIsGiven() throws {
-        var generator = PCG64(seed: 5)
-        var features = [Double](repeating: 0, count: 30 * 6)
-        generator.fillStandardNormal(&features)
+        let features = gaussianMatrix(rows: 30, columns: 6, seed: 5)
         let sets = [
             try MeasurementSet(measurementOperator: ImplicitInstance().sensing, observations: ImplicitInstance().observations),
-            try MeasurementSet(measurementOperator: QuadraticSensing(features: Matrix(rows: 30, columns: 6, columnMajor: features)),
+            try MeasurementSet(measurementOperator: QuadraticSensing(features: features),
                                observations: [Double](repeating: 1, count: 30)),
         ]
         var options = SolveOptions()
