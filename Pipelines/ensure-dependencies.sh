@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the toolkit needs and a fresh machine lacks: OpenBLAS and zstd development
 # packages (apt), the zstd CLI, gnuplot, GNU parallel and jq (the reproduction pipelines'
-# figures, sweeps and JSON), and numpy/scipy/zstandard/pytest (pip). Quiet and quick when
-# everything is already there; the main job and the test runner call it first.
+# figures, sweeps and JSON), and numpy/scipy/zstandard/pytest plus cvxpy for the oracle (pip).
+# Quiet and quick when everything is already there; the main job and the test runner call it first.
 set -euo pipefail
 
 missing_apt=()
@@ -22,7 +22,7 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
 fi
 
 missing_pip=()
-for module in numpy scipy zstandard pytest; do
+for module in numpy scipy zstandard pytest cvxpy; do
   python3 -c "import $module" 2>/dev/null || missing_pip+=("$module")
 done
 if [ ${#missing_pip[@]} -gt 0 ]; then

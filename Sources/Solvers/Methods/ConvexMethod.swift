@@ -20,13 +20,13 @@ import Models
 /// fit's multiplier, and t is balanced between the primal and dual residuals. A step costs
 /// one SVD of a d1×d2 matrix, one pass for Ã(W) and two per CG step. The relaxation is dense
 /// in X: every iterate is a full d1×d2 matrix, which is what makes this a check on the
-/// factored methods rather than a rival to them at scale. D1 and D2 must be invertible (for
-/// completion: every row and column observed).
+/// factored methods rather than a rival to them at scale. Rows and columns no measurement
+/// touches (D1 or D2 singular) are left at zero through pseudo-inverses.
 ///
 /// The answer is the flat factorization of Theorem 3.2: from the SVD UΣVᵀ of the weighted
 /// minimizer, L = D1⁻¹U√Σ and R = D2⁻¹V√Σ, zero-padded to the width, whose str is 2‖W‖_*.
 /// It is converged when (a) ‖Ã(W) − s − b‖ ≤ tolerance·‖b‖, (b) the relative duality gap
-/// (2‖W‖_* + h(Ã(W) − b) − g(y))/(2‖W‖_* + h(Ã(W) − b)) ≤ tolerance, with g(y) the dual
+/// (2‖W‖_* + h(Ã(W) − b) − g(y))/(2‖W‖_* + h(Ã(W) − b)) ≤ `FlatMethod.certifiedGap(tolerance:)`, with g(y) the dual
 /// bound of `DualBound`, which is also the reported lower bound, and (c) the minimizer's rank
 /// fits the factorization: the factors keep all of 2‖W‖_* but a relative tolerance.
 /// Iterations count ADMM steps.
@@ -109,7 +109,9 @@ public struct ConvexMethod: RecoveryMethod {
                 BLAS.axpy(1, slack, &fitResidual)
                 let objective = nuclearPart + fit.penalty(fitResidual)
                 let bound = try certificate.bound(multiplier: multiplier).value
-                let optimal = feasibility <= tolerance && objective - bound <= tolerance * max(objective, .leastNormalMagnitude)
+                // The same promise as the factored methods': the bound within their certified gap.
+                let gap = FlatMethod.certifiedGap(tolerance: tolerance)
+                let optimal = feasibility <= tolerance && objective - bound <= gap * max(objective, .leastNormalMagnitude)
                 if optimal || finished {
                     let parameters = problem.factorization.parameters(
                         singularVectors: constraint.leftInverse.times(shrunk.left), values: shrunk.values,

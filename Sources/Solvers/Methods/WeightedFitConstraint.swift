@@ -13,7 +13,7 @@ import Models
 /// A(X) = b itself.
 struct WeightedFitConstraint {
     let problem: RecoveryProblem
-    /// D1⁻¹ and D2⁻¹.
+    /// D1⁻¹ and D2⁻¹ (pseudo-inverses where a row or column is never observed).
     let leftInverse: SquaredScaling
     let rightInverse: SquaredScaling
     /// γ², the weight of the slack block.
@@ -35,12 +35,10 @@ struct WeightedFitConstraint {
     /// tenth or ten times did not converge in thousands.
     init(problem: RecoveryProblem, rescaling: Rescaling) throws {
         self.problem = problem
-        do {
-            leftInverse = try rescaling.left.power(-0.5)
-            rightInverse = try rescaling.right.power(-0.5)
-        } catch let error as LinearAlgebraError where error.kind == .singular {
-            throw ModelError("the convex relaxation needs invertible D1 and D2 (for completion: every row and column observed)")
-        }
+        // Pseudo-inverses: a row or column no measurement touches has zero weight, is free in
+        // the fit and costs nothing in the objective, so the relaxation leaves it at zero.
+        leftInverse = try rescaling.left.pseudoInverseRoot()
+        rightInverse = try rescaling.right.pseudoInverseRoot()
         if problem.dataFit == .exact {
             slackWeight = 0
         } else {

@@ -1,0 +1,198 @@
+import LinearAlgebra
+import Models
+
+/// Newton's method on the optimality conditions of a fit in the factors,
+///
+///     ∇θ str(θ) + ∇θ⟨y, A(X(θ))⟩ = 0,   P·(A(X(θ)) − b) = c,   y = Pᵀz + q,
+///
+/// for the factorizations whose X(θ) and str(θ) are quadratic forms in θ. `ActiveFit` gives
+/// P, c and q: for an exact fit P = I; for the ℓ1 fits, the residual's support T and signs σ
+/// at the augmented Lagrangian's answer make them smooth: entries off T vanish, and on T the
+/// budget σᵀr_T = τ is one equation (ℓ1 ball) or the penalty λσᵀr_T a fixed multiplier q
+/// (ℓ1 penalty). The Lagrangian ℒ = str(θ) + ⟨y, A(X(θ)) − b⟩ is a homogeneous quadratic in θ
+/// for fixed y, so its Hessian applied to v is its gradient at v, and the fit's derivative
+/// along v is A(X(θ + v)) − A(X(θ)) − A(X(v)): the whole system is exact with no finite
+/// differences.
+///
+/// The augmented Lagrangian's answers are first-order accurate along the flat directions of
+/// the fit, and a dual bound built on them inherits that error; from there, these steps
+/// converge quadratically to the optimum and its multiplier (where the reduced Hessian is
+/// nonsingular up to the factors' rotations, which the least-squares steps leave alone), and
+/// the bound at the result matches the objective to rounding. Where the fit's solutions of
+/// the answer's rank are isolated, `LowRankNewton` is cheaper; this covers the rest: the
+/// quadratic model, and data too few for an isolated fit.
+///
+/// The system is dense, (n + m)² for n parameters and m measurements, so it is used only below
+/// `sizeLimit`.
+struct LagrangeNewton {
+    let problem: RecoveryProblem
+    let fit: ActiveFit
+
+    static let sizeLimit = 1600
+    static let maximumSteps = 12
+    static let divergence = 1e3
+    /// Steps without halving the best size before giving up (at rounding, or out of the basin).
+    static let patience = 3
+
+    /// Nil when the system would be too large, or the fit has no smooth active form at θ.
+    init?(problem: RecoveryProblem, at parameters: [Double]) {
+        guard problem.factorization.factorsAreLinear,
+              let fit = ActiveFit(problem.dataFit, residual: problem.residual(parameters)),
+              problem.factorization.parameterCount + fit.constraintCount <= Self.sizeLimit else { return nil }
+        self.problem = problem
+        self.fit = fit
+    }
+
+    /// Steps from (θ, y) until the residuals of both conditions stop falling; the point with the
+    /// smallest and its multiplier y, or nil when no step improved on the start.
+    func polish(_ parameters: [Double], multiplier: [Double]) -> (parameters: [Double], multiplier: [Double])? {
+        var theta = parameters, z = fit.reducedMultiplier(multiplier)
+        var best: (parameters: [Double], multiplier: [Double], size: Double)?
+        var stalled = 0
+        for _ in 0...Self.maximumSteps {
+            let y = fit.multiplier(z)
+            let (gradient, violation) = conditions(theta, y)
+            let size = BLAS.nrm2(gradient) + BLAS.nrm2(violation)
+            guard size.isFinite else { break }
+            // Newton's first steps from a first-order answer need not shrink both conditions
+            // at once; a step that makes them far worse has left the basin.
+            if let best, size > Self.divergence * best.size { break }
+            if best.map({ size < 0.5 * $0.size }) ?? true {
+                best = (theta, y, size)
+                stalled = 0
+            } else {
+                stalled += 1
+                if stalled > Self.patience { break }
+            }
+            guard let step = try? newtonStep(theta, y, gradient: gradient, violation: violation) else { break }
+            BLAS.axpy(1, step.parameters, &theta)
+            BLAS.axpy(1, step.multiplier, &z)
+        }
+        guard let best, best.parameters != parameters else { return nil }
+        return (best.parameters, best.multiplier)
+    }
+
+    /// ∇θℒ(θ, y) and P·(A(X(θ)) − b) − c.
+    private func conditions(_ theta: [Double], _ y: [Double]) -> (gradient: [Double], violation: [Double]) {
+        var gradient = problem.flatness(theta).gradient
+        BLAS.axpy(1, problem.pullback(theta, y), &gradient)
+        return (gradient, fit.violation(problem.residual(theta)))
+    }
+
+    /// The least-squares solution of [H (PJ)ᵀ; PJ 0]·(dθ, dz) = −(∇θℒ, P·r − c).
+    private func newtonStep(_ theta: [Double], _ y: [Double], gradient: [Double],
+                            violation: [Double]) throws -> (parameters: [Double], multiplier: [Double]) {
+        let factorization = problem.factorization
+        let n = factorization.parameterCount, m = fit.constraintCount, size = n + m
+        let adjoint = problem.measurementOperator.adjointProductMaps(y)
+        let zero = [Double](repeating: 0, count: n)
+        // Column j of H is ∇θℒ at e_j, and of J the derivative of A(X(θ)) along e_j.
+        var pairs = [factorization.factors(theta)]
+        var system = [Double](repeating: 0, count: size * size)
+        for j in 0..<n {
+            var unit = zero
+            unit[j] = 1
+            let probes = factorization.probes(unit)
+            var column = problem.flatness(unit).gradient
+            BLAS.axpy(1, factorization.pullback(unit, products: (adjoint.timesRight(probes.right), adjoint.transposeTimesLeft(probes.left))),
+                      &column)
+            for i in 0..<n { system[j * size + i] = column[i] }
+            var shifted = theta
+            shifted[j] += 1
+            pairs.append(factorization.factors(shifted))
+            pairs.append(factorization.factors(unit))
+        }
+        let images = problem.measurementOperator.applyFactored(pairs)
+        for j in 0..<n {
+            let derivative = fit.project(zip(images[1 + 2 * j], zip(images[0], images[2 + 2 * j])).map { $0 - $1.0 - $1.1 })
+            for i in 0..<m {
+                system[j * size + n + i] = derivative[i]          // PJ below H
+                system[(n + i) * size + j] = derivative[i]        // (PJ)ᵀ right of H
+            }
+        }
+        let (u, values, vt) = try LAPACK.svd(Matrix(rows: size, columns: size, columnMajor: system))
+        let cutoff = (values.first ?? 0) * 1e-13
+        var coefficients = BLAS.matvec(u, (gradient + violation).map { -$0 }, transpose: true)
+        for k in coefficients.indices { coefficients[k] = values[k] > cutoff ? coefficients[k] / values[k] : 0 }
+        let step = BLAS.matvec(vt, coefficients, transpose: true)
+        return (Array(step[..<n]), Array(step[n...]))
+    }
+}
+
+/// A data fit written, near a point, as smooth equations P·r = c on the residual r = A(X) − b
+/// with multipliers y = Pᵀz + q: its active form.
+struct ActiveFit {
+    /// Rows of P: unit rows for the entries held at zero, then at most one signed row.
+    let zeroEntries: [Int]
+    let signedRow: (indices: [Int], signs: [Double], value: Double)?
+    /// q: the fixed part of the multiplier (the ℓ1 penalty's λσ on the support).
+    let fixedMultiplier: [Double]
+
+    /// Residual entries at most this fraction of the largest count as zero.
+    static let supportThreshold = 1e-7
+
+    init?(_ dataFit: DataFit, residual r: [Double]) {
+        let m = r.count
+        let largest = r.map(abs).max() ?? 0
+        let support = r.indices.filter { abs(r[$0]) > Self.supportThreshold * largest }
+        let off = r.indices.filter { abs(r[$0]) <= Self.supportThreshold * largest }
+        switch dataFit {
+        case .exact:
+            zeroEntries = Array(0..<m)
+            signedRow = nil
+            fixedMultiplier = [Double](repeating: 0, count: m)
+        case .l1Ball(let radius):
+            // Only an active budget has a multiplier; an inactive one leaves the flattest X = 0.
+            let used = r.reduce(0) { $0 + abs($1) }
+            guard radius > 0, used >= radius * (1 - 1e-6), !support.isEmpty else { return nil }
+            zeroEntries = off
+            signedRow = (support, support.map { r[$0] > 0 ? 1 : -1 }, radius)
+            fixedMultiplier = [Double](repeating: 0, count: m)
+        case .l1Penalty(let weight):
+            zeroEntries = off
+            signedRow = nil
+            var q = [Double](repeating: 0, count: m)
+            for i in support { q[i] = r[i] > 0 ? weight : -weight }
+            fixedMultiplier = q
+        case .euclideanBall:
+            return nil
+        }
+    }
+
+    var constraintCount: Int { zeroEntries.count + (signedRow == nil ? 0 : 1) }
+
+    /// P·v.
+    func project(_ v: [Double]) -> [Double] {
+        var result = zeroEntries.map { v[$0] }
+        if let signedRow { result.append(zip(signedRow.indices, signedRow.signs).reduce(0) { $0 + $1.1 * v[$1.0] }) }
+        return result
+    }
+
+    /// P·r − c.
+    func violation(_ r: [Double]) -> [Double] {
+        var result = project(r)
+        if let signedRow { result[result.count - 1] -= signedRow.value }
+        return result
+    }
+
+    /// y = Pᵀz + q.
+    func multiplier(_ z: [Double]) -> [Double] {
+        var y = fixedMultiplier
+        for (k, i) in zeroEntries.enumerated() { y[i] += z[k] }
+        if let signedRow {
+            let scale = z[zeroEntries.count]
+            for (i, sign) in zip(signedRow.indices, signedRow.signs) { y[i] += scale * sign }
+        }
+        return y
+    }
+
+    /// z whose Pᵀz + q is nearest y.
+    func reducedMultiplier(_ y: [Double]) -> [Double] {
+        var z = zeroEntries.map { y[$0] - fixedMultiplier[$0] }
+        if let signedRow {
+            let projection = zip(signedRow.indices, signedRow.signs).reduce(0) { $0 + $1.1 * (y[$1.0] - fixedMultiplier[$1.0]) }
+            z.append(projection / Double(max(signedRow.indices.count, 1)))
+        }
+        return z
+    }
+}
