@@ -3,8 +3,10 @@ import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
-// Layers, bottom to top: C shims → Frames → LinearAlgebra, RandomNumbers → Models → Solvers →
-// executables. Each executable is a thin argument parser over a library that tests can reach.
+// Layers, bottom to top: C shims → Frames → LinearAlgebra, RandomNumbers → Models → Instances,
+// Problems → Solvers, Evaluation → executables. Frames owns the stream schema (frame and
+// attribute names); Problems owns what a solver is asked, which Evaluation reads too. Each
+// executable is a thin argument parser over a library that tests can reach.
 let package = Package(
     name: "flatmin",
     products: [
@@ -40,11 +42,14 @@ let package = Package(
         .target(name: "Models", dependencies: ["LinearAlgebra", "Frames"]),
         .target(name: "Instances", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
 
+        // What a solver is asked: the fit, the factorization and the counted operator of a model
+        .target(name: "Problems", dependencies: ["Models", "LinearAlgebra"]),
+
         // Methods that find flat solutions of any model
-        .target(name: "Solvers", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+        .target(name: "Solvers", dependencies: ["Problems", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
 
         // The metrics `evaluate` reports on a solved stream
-        .target(name: "Evaluation", dependencies: ["Solvers", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+        .target(name: "Evaluation", dependencies: ["Problems", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
 
         // Command-line plumbing shared by every tool, and the tools
         .target(name: "ToolSupport", dependencies: ["Frames", "CMalloc", argumentParser]),
@@ -56,7 +61,7 @@ let package = Package(
         .executableTarget(name: "evaluate", dependencies: ["Evaluation", "Frames", "ToolSupport", argumentParser]),
 
         // Fixtures, reference arithmetic and conformance checks shared by every test target
-        .target(name: "TestSupport", dependencies: ["Solvers", "Models", "LinearAlgebra", "RandomNumbers", "Frames"],
+        .target(name: "TestSupport", dependencies: ["Problems", "Models", "LinearAlgebra", "RandomNumbers", "Frames"],
                 path: "Tests/TestSupport"),
         .testTarget(name: "FramesTests", dependencies: ["TestSupport", "Frames"]),
         .testTarget(name: "FrameToolsTests", dependencies: ["TestSupport", "FrameTools", "Frames"]),
@@ -65,8 +70,9 @@ let package = Package(
         .testTarget(name: "RandomNumbersTests", dependencies: ["TestSupport", "RandomNumbers"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "Frames"]),
         .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
-        .testTarget(name: "SolversTests", dependencies: ["TestSupport", "Solvers", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+        .testTarget(name: "ProblemsTests", dependencies: ["Problems"]),
+        .testTarget(name: "SolversTests", dependencies: ["TestSupport", "Solvers", "Problems", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
         .testTarget(name: "InstancesTests", dependencies: ["TestSupport", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Solvers", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Problems", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
     ]
 )

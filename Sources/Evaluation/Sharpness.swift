@@ -1,7 +1,7 @@
 import LinearAlgebra
 import Models
+import Problems
 import RandomNumbers
-import Solvers
 
 /// The Hessian of the loss f(θ) = (1/2m)‖A(X(θ)) − b‖² at a point, as a map on directions.
 /// For a factorization whose factors are linear in θ (L·Rᵀ, or U·S·Uᵀ for the quadratic

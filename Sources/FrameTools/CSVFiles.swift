@@ -17,7 +17,7 @@ public enum CSVFiles {
         }
         var attributes = attributes
         if let first = rows.first, first.contains(where: { parseNumber($0) == nil }) {
-            attributes["columns"] = .array(first.map { .string(String($0).trimmingQuotes()) })
+            attributes[AttributeKey.columnNames] = .array(first.map { .string(String($0).trimmingQuotes()) })
             rows.removeFirst()
             lineNumbers.removeFirst()
         }
@@ -71,7 +71,7 @@ public enum CSVFiles {
         case .uint8(let v): fields = v.map { String($0) }
         }
         var text = ""
-        if let names = frame.header.attributes["columns"]?.arrayValue?.compactMap(\.stringValue), names.count == columns {
+        if let names = frame.header.attributes[AttributeKey.columnNames]?.arrayValue?.compactMap(\.stringValue), names.count == columns {
             text += names.joined(separator: ",") + "\n"
         }
         for r in 0..<rows {

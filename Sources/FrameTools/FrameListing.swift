@@ -36,13 +36,14 @@ public struct FrameSummary: Sendable, Equatable {
     /// Nested attributes are left to `--json`.
     public func keyAttributes(maximumLength: Int = 72) -> String {
         var parts: [String] = []
-        if let tool = header.attributes["provenance"]?.arrayValue?.last?["tool"]?.stringValue {
+        if let tool = header.attributes[AttributeKey.provenance]?.arrayValue?.last?[ProvenanceKey.tool]?.stringValue {
             parts.append("by \(tool)")
         }
         // What a frame is (operator, kind, rank) reads first; the rest alphabetically.
-        let leading = ["operator", "kind", "rank", "target", "method"]
+        let leading = [AttributeKey.operatorFamily, AttributeKey.kind, AttributeKey.rank,
+                       OutlierAttributeKey.target, SolverAttributeKey.method]
         let keys = leading.filter { header.attributes[$0] != nil }
-            + header.attributes.keys.sorted().filter { !leading.contains($0) && $0 != "provenance" }
+            + header.attributes.keys.sorted().filter { !leading.contains($0) && $0 != AttributeKey.provenance }
         for key in keys {
             switch header.attributes[key]! {
             case .string(let s): parts.append("\(key)=\(s)")

@@ -8,6 +8,12 @@ import LinearAlgebra
 /// can evaluate `A(LRᵀ)` and the gradient pieces `A*(y)R`, `A*(y)ᵀL` in O(m·k)-ish time
 /// without ever forming a d1×d2 matrix. The defaults below go through dense matrices, which
 /// is right for families whose operator is dense anyway.
+///
+/// `sandwichedSquaredNorm` and `tangentJacobian` (and `closedFormMultipliers`) serve only the
+/// problems and solvers, but they stay requirements here: solvers hold operators as
+/// `any MeasurementOperator`, read from a stream, and a family's structured form is reachable
+/// from that existential only through the witnesses of this protocol; a protocol declared
+/// above Models would need a dynamic cast, or a switch over the families, to recover it.
 public protocol MeasurementOperator: Sendable {
     /// The family, as streams name it.
     var family: OperatorFamily { get }

@@ -60,12 +60,12 @@ public enum StandardStreams {
 public func provenanceEntry(tool: String, arguments: [String] = Array(CommandLine.arguments.dropFirst()),
                             seed: UInt64? = nil) -> JSONValue {
     var entry: [String: JSONValue] = [
-        "tool": .string(tool),
-        "version": .string(Toolkit.version),
-        "arguments": .array(reproducingArguments(arguments).map { .string($0) }),
+        ProvenanceKey.tool: .string(tool),
+        ProvenanceKey.version: .string(Toolkit.version),
+        ProvenanceKey.arguments: .array(reproducingArguments(arguments).map { .string($0) }),
     ]
     // JSON readers commonly hold integers as Int64; larger seeds are kept exact as text.
-    if let seed { entry["seed"] = seed <= UInt64(Int64.max) ? .integer(Int64(seed)) : .string(String(seed)) }
+    if let seed { entry[ProvenanceKey.seed] = seed <= UInt64(Int64.max) ? .integer(Int64(seed)) : .string(String(seed)) }
     return .object(entry)
 }
 
@@ -96,7 +96,7 @@ func reproducingArguments(_ arguments: [String]) -> [String] {
 /// Appends a provenance entry to a frame's attributes.
 public func appendingProvenance(_ entry: JSONValue, to attributes: [String: JSONValue]) -> [String: JSONValue] {
     var attributes = attributes
-    attributes["provenance"] = .array((attributes["provenance"]?.arrayValue ?? []) + [entry])
+    attributes[AttributeKey.provenance] = .array((attributes[AttributeKey.provenance]?.arrayValue ?? []) + [entry])
     return attributes
 }
 

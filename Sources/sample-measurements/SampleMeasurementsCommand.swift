@@ -93,7 +93,7 @@ struct SampleMeasurementsCommand: ParsableCommand {
             guard !alreadyMeasured else {
                 throw ToolError("the input already has '\(FrameName.observations)'; remove the old measurements first (frames drop)")
             }
-            guard truth.header.shape.count == 2 else { throw ToolError("frame 'truth' must be a matrix, not \(truth.header.shapeDescription)") }
+            guard truth.header.shape.count == 2 else { throw ToolError("frame '\(FrameName.truth)' must be a matrix, not \(truth.header.shapeDescription)") }
             let matrix = try Matrix(frame: truth)
             let rank = try truth.header.attributes[AttributeKey.rank]?.integerValue.map(Int.init) ?? LAPACK.numericalRank(matrix)
             let specification = MeasurementSpecification(family: family, size: size, noise: noise,

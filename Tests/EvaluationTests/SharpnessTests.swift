@@ -2,7 +2,7 @@ import Testing
 import TestSupport
 import LinearAlgebra
 import Models
-import Solvers
+import Problems
 @testable import Evaluation
 
 /// The exact Hessian-vector products against a dense Hessian built by central differences of

@@ -1,6 +1,7 @@
 import Testing
 import LinearAlgebra
 import Models
+import Problems
 import RandomNumbers
 import TestSupport
 @testable import Solvers

@@ -1,5 +1,6 @@
 import LinearAlgebra
 import Models
+import Problems
 import RandomNumbers
 import TestSupport
 @testable import Solvers

@@ -3,6 +3,7 @@ import Frames
 import Instances
 import LinearAlgebra
 import Models
+import Problems
 import RandomNumbers
 import TestSupport
 @testable import Solvers

@@ -1,7 +1,7 @@
 import LinearAlgebra
 import Models
+import Problems
 import RandomNumbers
-import Solvers
 
 /// X + Δ_k for `count` Gaussian Δ_k with their row-space part removed (Δ ← Δ − V_rV_rᵀΔ for the
 /// right singular vectors V_r of the dense m × d1d2 operator whose singular values exceed

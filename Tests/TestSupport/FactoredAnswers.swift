@@ -1,6 +1,6 @@
 import LinearAlgebra
 import Models
-import Solvers
+import Problems
 
 // What a factored answer is, and what it is worth, computed densely and apart from the solvers.
 

@@ -1,7 +1,7 @@
 import LinearAlgebra
 import Models
+import Problems
 import RandomNumbers
-import Solvers
 
 /// Checks a model's loss, Hessian and flatness at a point of its solution set:
 ///

@@ -1,7 +1,7 @@
 import LinearAlgebra
 import Models
+import Problems
 import RandomNumbers
-import Solvers
 
 /// A model at a point of its solution set: the problem's observations are A(X(θ)) for
 /// θ = `solution`, so the loss is zero there and its Hessian is the Gauss–Newton one.

@@ -1,5 +1,6 @@
 import LinearAlgebra
 import Models
+import Problems
 
 /// A lower bound on the flattest value min_X 2‖D1XD2‖_* + h(A(X) − b) from any multiplier y,
 /// by weak duality for the convex relaxation of docs/mathematics.md §4 and §6 (which bounds every factorization

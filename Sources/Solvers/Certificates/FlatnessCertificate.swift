@@ -1,5 +1,6 @@
 import LinearAlgebra
 import Models
+import Problems
 
 /// Whether a factored answer is the flattest fit, and if not, where flatter fits lie.
 ///

@@ -1,5 +1,6 @@
 import LinearAlgebra
 import Models
+import Problems
 
 /// What an iterative method reports while it runs, for a progress line on a terminal.
 public struct IterationReport: Sendable {

@@ -1,4 +1,5 @@
 import LinearAlgebra
+import Problems
 
 /// Φ_ρ(θ; y) = str(θ) + h(p) + (ρ/2)‖r − p‖², r = A(X(θ)) − b + y/ρ, p = prox_{h/ρ}(r), for
 /// fixed multiplier y and penalty ρ: the smooth subproblem of each augmented-Lagrangian step.

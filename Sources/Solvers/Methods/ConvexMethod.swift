@@ -1,5 +1,6 @@
 import LinearAlgebra
 import Models
+import Problems
 
 /// `convex`: the weighted nuclear-norm relaxation of docs/mathematics.md §4 (the paper's Theorem 3.2),
 ///

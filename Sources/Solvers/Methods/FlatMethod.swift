@@ -1,4 +1,5 @@
 import Models
+import Problems
 
 /// `flat` and `min-norm`: the augmented Lagrangian from the spectral start, minimizing the
 /// problem's flatness (the operator's rescaling for flat, the identity for min-norm), handing
@@ -107,11 +108,12 @@ public struct FlatMethod: RecoveryMethod {
             }
             last = solution
 
+            // A solve that used its whole budget near the fit was still moving, and goes on as it
+            // was; one still far from the fit is stuck at a spurious point, which escapes leave.
             // An escape that did not lower the objective shows no flatter fit; the multiplier's
             // own error is the gap then.
-            // A solve that used its whole budget was still moving: it goes on as it was.
             let stopped = run.solution.converged || run.solution.iterations < budget
-            let escaping = stopped && (escapedFrom.map { objective < $0 * (1 - gap) } ?? true)
+            let escaping = (stopped || !run.feasible) && (escapedFrom.map { objective < $0 * (1 - gap) } ?? true)
             if escaping, let escape = try certificate.escape(from: solution.parameters, multiplier: run.multiplier,
                                                              penalty: run.penalty, limit: limit, seed: context.seed &+ UInt64(round)) {
                 if !growsWidth, escape.factorization.width > requestedWidth, answerAtRequestedWidth == nil {

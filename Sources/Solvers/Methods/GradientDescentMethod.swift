@@ -1,3 +1,4 @@
+import Problems
 /// `gd`: plain gradient descent on f(θ) = (1/2m)‖A(X(θ)) − b‖² from a random start of size α
 /// (entries i.i.d. N(0, α²·σ̂/√(d1·d2)), σ̂ ≈ ‖M♮‖_op; see `GradientIteration.randomStart`),
 /// at the step η (default 0.5 over the curvature of f at the origin, σ₁((1/m)A*(b)) for L·Rᵀ;

@@ -1,5 +1,6 @@
 import LinearAlgebra
 import Models
+import Problems
 import RandomNumbers
 
 /// What `gd`, `sam` and `label-noise` share: the scale of the data, the random start, the

@@ -1,3 +1,4 @@
+import Problems
 import RandomNumbers
 
 /// `label-noise`: gradient descent in which every step fits fresh noisy labels b + s·ξ,

@@ -1,5 +1,6 @@
 import LinearAlgebra
 import Models
+import Problems
 
 /// `least-norm`: the minimum-Frobenius-norm interpolant X = A⁺(b) of docs/mathematics.md §11.4, the contrast
 /// that fits but does not recover: it has no reason to be low rank, and with m < d1·d2 it is

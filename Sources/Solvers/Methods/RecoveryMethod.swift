@@ -1,4 +1,5 @@
 import Models
+import Problems
 
 /// What every method is given besides the problem.
 public struct MethodContext {

@@ -1,4 +1,5 @@
 import LinearAlgebra
+import Problems
 
 /// `sam`: sharpness-aware minimization (Foret et al. 2021) of f from the same random start and
 /// at the same step as `gd`:

@@ -1,5 +1,6 @@
 import LinearAlgebra
 import Models
+import Problems
 import RandomNumbers
 
 /// The leading singular triples of a d1×d2 matrix G known only through G·V and Gᵀ·U, by

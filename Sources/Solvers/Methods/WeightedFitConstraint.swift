@@ -1,5 +1,6 @@
 import LinearAlgebra
 import Models
+import Problems
 
 /// The fit constraint of the convex relaxation in the weighted variable W = D1XD2 and the
 /// fit's slack s,

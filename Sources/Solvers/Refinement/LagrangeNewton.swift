@@ -1,5 +1,6 @@
 import LinearAlgebra
 import Models
+import Problems
 
 /// Newton's method on the optimality conditions of a fit in the factors,
 ///

@@ -1,5 +1,6 @@
 import LinearAlgebra
 import Models
+import Problems
 
 /// Finishes an exact-fit solve by Newton's method on the matrices of one rank, then certifies
 /// the result, so that the last digits cost a few passes instead of a hundred.

@@ -1,4 +1,5 @@
 import LinearAlgebra
+import Problems
 
 /// The ways `solve-flat` can reach a solution (docs/mathematics.md §11).
 public enum SolverMethod: String, CaseIterable, Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import Frames
 import LinearAlgebra
 import Models
+import Problems
 
 /// What a solve produced, as the frames and attributes of the stream schema and as one line
 /// for people.

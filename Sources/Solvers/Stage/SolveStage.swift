@@ -2,6 +2,7 @@ import Foundation
 import Frames
 import LinearAlgebra
 import Models
+import Problems
 
 /// `solve-flat` as a stage of a stream: it keeps the frames that define the problem (the
 /// observations and the operator's frames, never the truth or the outlier record unless the

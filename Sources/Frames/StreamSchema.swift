@@ -1,7 +1,8 @@
 /// The names and attributes through which the tools understand each other. A stream is a
 /// bag of named frames; these are the names a stage looks for, so a Python stage or an old
-/// archive speaks the same language as the Swift tools. Every matrix is float64,
-/// column-major; indices are int64 and 0-based.
+/// archive speaks the same language as the Swift tools. They live with the format so that
+/// every layer, from the `frames` tool up, names frames and attributes only through them.
+/// Every matrix is float64, column-major; indices are int64 and 0-based.
 public enum FrameName {
     /// The ground truth `M♮`, d1×d2.
     public static let truth = "truth"
@@ -66,8 +67,19 @@ public enum AttributeKey {
     public static let normalization = "normalize"
     public static let spikiness = "spikiness"
 
-    /// On every frame a stage made: `[{tool, version, arguments, seed}]`.
+    /// On every frame a stage made: `[{tool, version, arguments, seed}]` (see `ProvenanceKey`).
     public static let provenance = "provenance"
+
+    /// On a frame imported from CSV: the header line's column names, written back on export.
+    public static let columnNames = "columns"
+}
+
+/// The keys of one stage's entry in `provenance` (FORMAT.md §1): enough to rerun it.
+public enum ProvenanceKey {
+    public static let tool = "tool"
+    public static let version = "version"
+    public static let arguments = "arguments"
+    public static let seed = "seed"
 }
 
 /// Attribute keys of a sparse corruption, on the corrupted target and on its outlier record.

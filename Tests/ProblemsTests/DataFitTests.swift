@@ -1,5 +1,5 @@
 import Testing
-@testable import Solvers
+@testable import Problems
 
 @Suite("Data fits: proximal points")
 struct DataFitTests {
