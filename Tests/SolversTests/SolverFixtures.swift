@@ -56,13 +56,15 @@ struct StreamInstance {
         try stage.finish(writingTo: writer)
         try writer.flush()
         return Solved(frames: Dictionary(try Self.decode(sink.bytes).map { ($0.header.name, $0) }, uniquingKeysWith: { $1 }),
-                      converged: stage.converged)
+                      converged: stage.converged, diagnosis: stage.diagnosis)
     }
 }
 
 struct Solved {
     let frames: [String: Frame]
     let converged: Bool
+    /// What solve-flat says on stderr about an unconverged answer, when it says more.
+    var diagnosis: String? = nil
 
     var estimate: Matrix { get throws { try Matrix(frame: frames[FrameName.estimate]!) } }
     var left: Matrix { get throws { try Matrix(frame: frames[FrameName.estimateLeft]!) } }

@@ -1,3 +1,4 @@
+import LinearAlgebra
 import Models
 import Problems
 
@@ -41,7 +42,7 @@ public struct FlatMethod: RecoveryMethod {
         var start = try problem.spectralStart(operatorRescaling: context.operatorRescaling, seed: context.seed)
         var resume: AugmentedLagrangian.WarmStart?
         var iterations = 0
-        let requestedWidth = problem.factorization.width
+        let requested = problem.factorization
         var answerAtRequestedWidth: FactoredSolution?
         let limit = min(problem.factorization.rows, problem.factorization.columns)
         let closedForm = problem.measurementOperator.base.closedFormMultipliers()
@@ -103,7 +104,7 @@ public struct FlatMethod: RecoveryMethod {
             if solution.converged {
                 guard var answer = answerAtRequestedWidth else { return solution }
                 answer.iterations = iterations
-                answer.diagnosis = "--rank \(requestedWidth) is too small: the flattest fit has rank \(problem.rank(of: solution.parameters)) (certified at width \(problem.factorization.width)); rerun with a larger --rank or without it"
+                answer.diagnosis = "\(Self.widthOptions(requested)) is too small: the flattest fit needs \(problem.rankDescription(of: solution.parameters)) (certified at \(Self.widthOptions(problem.factorization))); rerun with that or without the width options"
                 return answer
             }
             last = solution
@@ -116,7 +117,7 @@ public struct FlatMethod: RecoveryMethod {
             let escaping = (stopped || !run.feasible) && (escapedFrom.map { objective < $0 * (1 - gap) } ?? true)
             if escaping, let escape = try certificate.escape(from: solution.parameters, multiplier: run.multiplier,
                                                              penalty: run.penalty, limit: limit, seed: context.seed &+ UInt64(round)) {
-                if !growsWidth, escape.factorization.width > requestedWidth, answerAtRequestedWidth == nil {
+                if !growsWidth, escape.factorization.parameterCount > requested.parameterCount, answerAtRequestedWidth == nil {
                     answerAtRequestedWidth = solution
                 }
                 escapedFrom = objective
@@ -136,20 +137,32 @@ public struct FlatMethod: RecoveryMethod {
         }
         if var answer = answerAtRequestedWidth {
             answer.iterations = iterations
-            answer.diagnosis = "--rank \(requestedWidth) is too small: the certificate shows flatter fits of higher rank"
+            answer.diagnosis = "\(Self.widthOptions(requested)) is too small: the certificate shows flatter fits that need more columns (none certified up to \(Self.widthOptions(problem.factorization)))"
             return answer
         }
         return last ?? FactoredSolution(parameters: start, iterations: iterations, converged: false, factorization: problem.factorization)
     }
 }
 
+extension FlatMethod {
+    /// The options that ask for a factorization's widths, as a user would have written them.
+    static func widthOptions(_ factorization: any Factorization) -> String {
+        guard let widths = factorization.signedWidths else { return "--rank \(factorization.width)" }
+        return "--rank-pos \(widths.positive) --rank-neg \(widths.negative)"
+    }
+}
+
 extension RecoveryProblem {
-    /// The number of weighted singular values of X(θ) above 1e-8 of the largest.
-    func rank(of parameters: [Double]) -> Int {
+    /// The rank of X(θ) (weighted singular values above 1e-8 of the largest), split by sign for
+    /// a signed symmetric factorization: what a width must hold.
+    func rankDescription(of parameters: [Double]) -> String {
         let (left, right) = factorization.factors(parameters)
         guard let leftRoot = try? rescaling.left.power(0.5), let rightRoot = try? rescaling.right.power(0.5),
-              let values = try? singularTriples(leftRoot.times(left), rightRoot.times(right)).values,
-              let largest = values.first, largest > 0 else { return 0 }
-        return values.filter { $0 > 1e-8 * largest }.count
+              let triples = try? singularTriples(leftRoot.times(left), rightRoot.times(right)),
+              let largest = triples.values.first, largest > 0 else { return "rank 0" }
+        let kept = triples.values.indices.filter { triples.values[$0] > 1e-8 * largest }
+        guard factorization.signedWidths != nil else { return "rank \(kept.count)" }
+        let negative = kept.filter { BLAS.dot(triples.left.column($0), triples.right.column($0)) < 0 }.count
+        return "\(kept.count - negative) positive and \(negative) negative columns"
     }
 }
