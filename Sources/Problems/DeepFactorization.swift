@@ -145,6 +145,10 @@ public struct DeepFactorization: Factorization {
             .map { DeepFactorization(rows: rows, columns: columns, width: $0, depth: depth) }
     }
 
+    public func fitted(toHold left: Matrix, values: [Double], right: Matrix) -> any Factorization {
+        DeepFactorization(rows: rows, columns: columns, width: max(1, values.filter { $0 > 0 }.count), depth: depth)
+    }
+
     public func parameters(singularVectors left: Matrix, values: [Double], right: Matrix) -> [Double] {
         let kept = min(width, values.count)
         let roots = (0..<width).map { $0 < kept ? Foundation.pow(max(values[$0], 0), 1 / Double(depth)) : 0 }

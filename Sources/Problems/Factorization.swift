@@ -41,6 +41,9 @@ public protocol Factorization: Sendable {
     /// `parameters(singularVectors:values:right:)`: itself when they fit, else each side's width
     /// at least doubled, up to `limit`; nil when they cannot fit within it.
     func accommodating(singularVectors left: Matrix, values: [Double], right: Matrix, limit: Int) -> (any Factorization)?
+    /// The same parametrization with exactly the columns those triples need (at least one):
+    /// the smallest problem on which to refine an answer of known rank.
+    func fitted(toHold left: Matrix, values: [Double], right: Matrix) -> any Factorization
 }
 
 extension Factorization {
@@ -123,6 +126,10 @@ public struct GeneralFactorization: BilinearFactorization {
             .map { GeneralFactorization(rows: rows, columns: columns, width: $0) }
     }
 
+    public func fitted(toHold left: Matrix, values: [Double], right: Matrix) -> any Factorization {
+        GeneralFactorization(rows: rows, columns: columns, width: max(1, values.filter { $0 > 0 }.count))
+    }
+
     public func parameters(singularVectors left: Matrix, values: [Double], right: Matrix) -> [Double] {
         var l = Matrix.zeros(rows: rows, columns: width), r = Matrix.zeros(rows: columns, columns: width)
         for j in 0..<min(width, values.count) {
@@ -194,6 +201,13 @@ public struct SignedSymmetricFactorization: BilinearFactorization {
         guard let positiveWidth = grownWidth(current: positiveWidth, needed: used.count - negative, limit: limit),
               let negativeWidth = grownWidth(current: negativeWidth, needed: negative, limit: limit) else { return nil }
         return SignedSymmetricFactorization(size: size, positiveWidth: positiveWidth, negativeWidth: negativeWidth)
+    }
+
+    public func fitted(toHold left: Matrix, values: [Double], right: Matrix) -> any Factorization {
+        let used = values.indices.filter { values[$0] > 0 }
+        let negative = used.filter { BLAS.dot(left.column($0), right.column($0)) < 0 }.count
+        return SignedSymmetricFactorization(size: size, positiveWidth: max(used.count - negative, negative == 0 ? 1 : 0),
+                                            negativeWidth: negative)
     }
 
     /// For a symmetric X the singular triples are eigenpairs with u = ±v; the sign says which

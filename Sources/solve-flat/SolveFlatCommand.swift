@@ -56,8 +56,8 @@ struct SolveFlatCommand: ParsableCommand {
             --rank that is too small they exit 3 and name the width that would do.
 
             Exit status: 0 when converged and certified: the fit within --tol and, for flat, \
-            min-norm and convex, the lower bound within a relative 1000·--tol of the objective \
-            (1e-7 by default). 3 when not (--max-iters ran out, or the certificate falls short; \
+            min-norm and convex, the lower bound within a relative 100·--tol of the objective \
+            (1e-8 by default). 3 when not (--max-iters ran out, or the certificate falls short; \
             the best iterate is still written, marked converged = false, with the reason on \
             stderr), 1 on errors.
 
@@ -86,7 +86,7 @@ struct SolveFlatCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Factor X = W_N⋯W_1 with N layers (flat, min-norm, gd, sam, label-noise; the Hessian trace of every layer is minimized).", valueName: "N"))
     var depth = 2
 
-    @Option(help: ArgumentHelp("Relative feasibility and stationarity to reach; flat, min-norm and convex also certify their objective to a relative 1000·t.", valueName: "t"))
+    @Option(help: ArgumentHelp("Relative feasibility and stationarity to reach; flat, min-norm and convex also certify their objective to a relative 100·t.", valueName: "t"))
     var tol = 1e-10
 
     @Option(name: .customLong("max-iters"), help: ArgumentHelp("Iterations allowed in all.", valueName: "n"))

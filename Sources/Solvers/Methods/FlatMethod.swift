@@ -34,6 +34,9 @@ public struct FlatMethod: RecoveryMethod {
     /// Iterations a round may take before the certificate is consulted (or a quarter of what
     /// is left, if more).
     static let roundIterations = 2000
+    /// Newton solves on the optimality conditions at full width one solve may try: each costs a
+    /// dense factorization of a system of the whole width; those on the answer's rank are cheap.
+    static let maximumWidePolishes = 4
     /// Polishing stops at this feasibility: below it rounding decides.
     static let finestTolerance = 1e-14
 
@@ -52,6 +55,7 @@ public struct FlatMethod: RecoveryMethod {
         var escapedFrom: Double?
         // Every multiplier bounds the relaxation, whatever the width: the best one so far stands.
         var bestBound = -Double.infinity
+        var widePolishes = 0
         var last: FactoredSolution?
         for round in 0..<Self.maximumRounds {
             // A round ends early enough for the certificate to look for a way out of a point
@@ -71,23 +75,43 @@ public struct FlatMethod: RecoveryMethod {
 
             let certificate = FlatnessCertificate(problem: problem)
             var objective = problem.objective(solution.parameters)
+            // A solve that used its whole budget near the fit was still moving, and goes on as it
+            // was; one still far from the fit is stuck at a spurious point, which escapes leave.
+            // An escape that did not lower the objective shows no flatter fit; the multiplier's
+            // own error is the gap then.
+            let stopped = run.solution.converged || run.solution.iterations < budget
+            let escaping = (stopped || !run.feasible) && (escapedFrom.map { objective < $0 * (1 - gap) } ?? true)
+            var escape: (parameters: [Double], factorization: any Factorization)?
             if solution.lowerBound == nil {
                 let projected = try LowRankNewton(problem: problem)?.tangentMultiplier(at: solution.parameters, reference: run.multiplier)
                 let best = try certificate.bestBound(candidates: [run.multiplier] + closedForm + (projected.map { [$0] } ?? []))
                 bestBound = max(bestBound, best.value)
-                if bestBound < objective * (1 - gap),
-                   let polished = LagrangeNewton(problem: problem, at: solution.parameters)?.polish(solution.parameters, multiplier: run.multiplier) {
-                    // Newton's method on the optimality conditions: kept when it certifies.
-                    let polishedObjective = problem.objective(polished.parameters)
-                    // Where the multiplier is not unique, Newton's least-squares one need not be
-                    // dual feasible; the one nearest the augmented Lagrangian's, on the exact
-                    // point's tangent conditions, is the better guess.
-                    let nearest = try LowRankNewton(problem: problem)?.tangentMultiplier(at: polished.parameters, reference: run.multiplier)
-                    let bound = try certificate.bestBound(candidates: [polished.multiplier] + (nearest.map { [$0] } ?? [])).value
-                    if bound >= polishedObjective * (1 - gap) {
-                        solution.parameters = polished.parameters
-                        objective = polishedObjective
-                        bestBound = bound
+                if bestBound < objective * (1 - gap), escaping {
+                    escape = try certificate.escape(from: solution.parameters, multiplier: run.multiplier,
+                                                    penalty: run.penalty, limit: limit, seed: context.seed &+ UInt64(round))
+                }
+                // What may keep the bound short is the solve's own error: Newton's method on the
+                // optimality conditions removes it, on the answer's rank (cheap) and then, once a
+                // round has ended on its own, at full width (a few times per solve); its answer is
+                // kept when it certifies.
+                do {
+                    for narrowing in [true, false] where bestBound < objective * (1 - gap)
+                        && (narrowing || (stopped && widePolishes < Self.maximumWidePolishes)) {
+                        guard let newton = LagrangeNewton(problem: problem, at: solution.parameters, narrowing: narrowing) else { continue }
+                        if !narrowing { widePolishes += 1 }
+                        guard let polished = newton.polish(multiplier: run.multiplier) else { continue }
+                        let polishedObjective = problem.objective(polished.parameters)
+                        // Where the multiplier is not unique, Newton's least-squares one need not
+                        // be dual feasible; the one nearest the augmented Lagrangian's, on the
+                        // exact point's tangent conditions, is the better guess.
+                        let nearest = try LowRankNewton(problem: problem)?.tangentMultiplier(at: polished.parameters, reference: run.multiplier)
+                        let bound = try certificate.bestBound(candidates: [polished.multiplier] + (nearest.map { [$0] } ?? [])).value
+                        if bound >= polishedObjective * (1 - gap) {
+                            solution.parameters = polished.parameters
+                            objective = polishedObjective
+                            bestBound = bound
+                            escape = nil
+                        }
                     }
                 }
                 solution.lowerBound = bestBound
@@ -109,14 +133,7 @@ public struct FlatMethod: RecoveryMethod {
             }
             last = solution
 
-            // A solve that used its whole budget near the fit was still moving, and goes on as it
-            // was; one still far from the fit is stuck at a spurious point, which escapes leave.
-            // An escape that did not lower the objective shows no flatter fit; the multiplier's
-            // own error is the gap then.
-            let stopped = run.solution.converged || run.solution.iterations < budget
-            let escaping = (stopped || !run.feasible) && (escapedFrom.map { objective < $0 * (1 - gap) } ?? true)
-            if escaping, let escape = try certificate.escape(from: solution.parameters, multiplier: run.multiplier,
-                                                             penalty: run.penalty, limit: limit, seed: context.seed &+ UInt64(round)) {
+            if let escape {
                 if !growsWidth, escape.factorization.parameterCount > requested.parameterCount, answerAtRequestedWidth == nil {
                     answerAtRequestedWidth = solution
                 }

@@ -23,8 +23,9 @@ import Problems
 /// the answer's rank are isolated, `LowRankNewton` is cheaper; this covers the rest: the
 /// quadratic model, and data too few for an isolated fit.
 ///
-/// The system is dense, (n + m)² for n parameters and m measurements, so it is used only below
-/// `sizeLimit`.
+/// It runs on the answer cut to its numerical rank (a factorization with just those columns),
+/// and the result is handed back at the caller's width. The system is dense, (n + m)² for n
+/// parameters and m active equations, so it is used only below `sizeLimit`.
 struct LagrangeNewton {
     let problem: RecoveryProblem
     let fit: ActiveFit
@@ -35,18 +36,58 @@ struct LagrangeNewton {
     /// Steps without halving the best size before giving up (at rounding, or out of the basin).
     static let patience = 3
 
+    /// The caller's problem, whose factorization the answer goes back to.
+    let original: RecoveryProblem
+    let start: [Double]
+    private let leftInverse: SquaredScaling, rightInverse: SquaredScaling
+
+    /// Singular values of the Newton system below this fraction of the largest count as zero.
+    static let cutoff = 1e-13
+
     /// Nil when the system would be too large, or the fit has no smooth active form at θ.
-    init?(problem: RecoveryProblem, at parameters: [Double]) {
+    /// `narrowing`: on the columns of X(θ)'s numerical rank only (cheaper, but a small singular
+    /// value the cut drops is lost), or at the problem's own width.
+    init?(problem: RecoveryProblem, at parameters: [Double], narrowing: Bool) {
         guard problem.factorization.factorsAreLinear,
               let fit = ActiveFit(problem.dataFit, residual: problem.residual(parameters)),
-              problem.factorization.parameterCount + fit.constraintCount <= Self.sizeLimit else { return nil }
-        self.problem = problem
+              let leftRoot = try? problem.rescaling.left.power(0.5), let rightRoot = try? problem.rescaling.right.power(0.5),
+              let leftInverse = try? problem.rescaling.left.pseudoInverseRoot(),
+              let rightInverse = try? problem.rescaling.right.pseudoInverseRoot() else { return nil }
+        // X(θ) cut to its numerical rank, balanced under the weights, on just those columns.
+        let (left, right) = problem.factorization.factors(parameters)
+        guard let weighted = try? singularTriples(leftRoot.times(left), rightRoot.times(right)),
+              let largest = weighted.values.first, largest > 0 else { return nil }
+        let kept = weighted.values.indices.filter { !narrowing || weighted.values[$0] > FlatnessCertificate.negligibleValue * largest }
+        let keptLeft = leftInverse.times(joinColumns(kept.map { columnMatrix(weighted.left, $0) }, rows: left.rows))
+        let keptRight = rightInverse.times(joinColumns(kept.map { columnMatrix(weighted.right, $0) }, rows: right.rows))
+        let values = kept.map { weighted.values[$0] }
+        let narrow = narrowing ? problem.factorization.fitted(toHold: keptLeft, values: values, right: keptRight) : problem.factorization
+        guard narrow.parameterCount + fit.constraintCount <= Self.sizeLimit else { return nil }
+        self.original = problem
+        self.problem = problem.with(factorization: narrow)
+        self.start = narrow.parameters(singularVectors: keptLeft, values: values, right: keptRight)
         self.fit = fit
+        self.leftInverse = leftInverse
+        self.rightInverse = rightInverse
     }
 
-    /// Steps from (θ, y) until the residuals of both conditions stop falling; the point with the
-    /// smallest and its multiplier y, or nil when no step improved on the start.
-    func polish(_ parameters: [Double], multiplier: [Double]) -> (parameters: [Double], multiplier: [Double])? {
+    /// Steps from the cut answer with multiplier y until the residuals of both conditions stop
+    /// falling; the point with the smallest, at the original width, and its multiplier, or nil
+    /// when no step improved on the start.
+    func polish(multiplier: [Double]) -> (parameters: [Double], multiplier: [Double])? {
+        guard let narrow = polishNarrow(multiplier: multiplier) else { return nil }
+        // Back to the caller's width: the same X, balanced under the weights, padded with zeros.
+        guard let leftRoot = try? problem.rescaling.left.power(0.5), let rightRoot = try? problem.rescaling.right.power(0.5)
+        else { return nil }
+        let (left, right) = problem.factorization.factors(narrow.parameters)
+        guard let weighted = try? singularTriples(leftRoot.times(left), rightRoot.times(right)) else { return nil }
+        let parameters = original.factorization.parameters(singularVectors: leftInverse.times(weighted.left), values: weighted.values,
+                                                           right: rightInverse.times(weighted.right))
+        return (parameters, narrow.multiplier)
+    }
+
+    private func polishNarrow(multiplier: [Double]) -> (parameters: [Double], multiplier: [Double])? {
+        let parameters = start
         var theta = parameters, z = fit.reducedMultiplier(multiplier)
         var best: (parameters: [Double], multiplier: [Double], size: Double)?
         var stalled = 0
@@ -111,8 +152,11 @@ struct LagrangeNewton {
                 system[(n + i) * size + j] = derivative[i]        // (PJ)ᵀ right of H
             }
         }
+        // The least-squares step of least norm: the factors' rotations are a null space of the
+        // Hessian, and an answer isolated by more equations than its rank's dimension makes
+        // them redundant; the multiplier moves least from the caller's.
         let (u, values, vt) = try LAPACK.svd(Matrix(rows: size, columns: size, columnMajor: system))
-        let cutoff = (values.first ?? 0) * 1e-13
+        let cutoff = (values.first ?? 0) * Self.cutoff
         var coefficients = BLAS.matvec(u, (gradient + violation).map { -$0 }, transpose: true)
         for k in coefficients.indices { coefficients[k] = values[k] > cutoff ? coefficients[k] / values[k] : 0 }
         let step = BLAS.matvec(vt, coefficients, transpose: true)
