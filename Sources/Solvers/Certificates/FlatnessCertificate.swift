@@ -60,9 +60,7 @@ struct FlatnessCertificate {
         }
         guard steps.allSatisfy(\.isFinite) else { return nil }
 
-        let (left, right) = factorization.factors(parameters)
-        let leftRoot = try problem.rescaling.left.power(0.5), rightRoot = try problem.rescaling.right.power(0.5)
-        let current = try singularTriples(leftRoot.times(left), rightRoot.times(right))
+        let current = try problem.weightedSpectrum(parameters)
         let largest = current.values.first ?? 0
         let kept = current.values.indices.filter { current.values[$0] > Self.negligibleValue * largest }
         let keptLeft = kept.map { leftInverse.times(columnMatrix(current.left, $0)) }
@@ -73,6 +71,14 @@ struct FlatnessCertificate {
         guard let wider = factorization.accommodating(singularVectors: allLeft, values: values, right: allRight, limit: limit)
         else { return nil }
         return (wider.parameters(singularVectors: allLeft, values: values, right: allRight), wider)
+    }
+}
+
+extension RecoveryProblem {
+    /// The singular triples of D1·X(θ)·D2 under the problem's weights, from the factors.
+    func weightedSpectrum(_ parameters: [Double]) throws -> (left: Matrix, values: [Double], right: Matrix) {
+        let (left, right) = factorization.factors(parameters)
+        return try singularTriples(rescaling.left.power(0.5).times(left), rescaling.right.power(0.5).times(right))
     }
 }
 

@@ -173,10 +173,8 @@ extension RecoveryProblem {
     /// The rank of X(θ) (weighted singular values above 1e-8 of the largest), split by sign for
     /// a signed symmetric factorization: what a width must hold.
     func rankDescription(of parameters: [Double]) -> String {
-        let (left, right) = factorization.factors(parameters)
-        guard let leftRoot = try? rescaling.left.power(0.5), let rightRoot = try? rescaling.right.power(0.5),
-              let triples = try? singularTriples(leftRoot.times(left), rightRoot.times(right)),
-              let largest = triples.values.first, largest > 0 else { return "rank 0" }
+        guard let triples = try? weightedSpectrum(parameters), let largest = triples.values.first, largest > 0
+        else { return "rank 0" }
         let kept = triples.values.indices.filter { triples.values[$0] > 1e-8 * largest }
         guard factorization.signedWidths != nil else { return "rank \(kept.count)" }
         let negative = kept.filter { BLAS.dot(triples.left.column($0), triples.right.column($0)) < 0 }.count

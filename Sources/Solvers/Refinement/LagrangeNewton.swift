@@ -50,16 +50,14 @@ struct LagrangeNewton {
     init?(problem: RecoveryProblem, at parameters: [Double], narrowing: Bool) {
         guard problem.factorization.factorsAreLinear,
               let fit = ActiveFit(problem.dataFit, residual: problem.residual(parameters)),
-              let leftRoot = try? problem.rescaling.left.power(0.5), let rightRoot = try? problem.rescaling.right.power(0.5),
               let leftInverse = try? problem.rescaling.left.pseudoInverseRoot(),
               let rightInverse = try? problem.rescaling.right.pseudoInverseRoot() else { return nil }
         // X(θ) cut to its numerical rank, balanced under the weights, on just those columns.
-        let (left, right) = problem.factorization.factors(parameters)
-        guard let weighted = try? singularTriples(leftRoot.times(left), rightRoot.times(right)),
-              let largest = weighted.values.first, largest > 0 else { return nil }
+        guard let weighted = try? problem.weightedSpectrum(parameters), let largest = weighted.values.first, largest > 0
+        else { return nil }
         let kept = weighted.values.indices.filter { !narrowing || weighted.values[$0] > FlatnessCertificate.negligibleValue * largest }
-        let keptLeft = leftInverse.times(joinColumns(kept.map { columnMatrix(weighted.left, $0) }, rows: left.rows))
-        let keptRight = rightInverse.times(joinColumns(kept.map { columnMatrix(weighted.right, $0) }, rows: right.rows))
+        let keptLeft = leftInverse.times(joinColumns(kept.map { columnMatrix(weighted.left, $0) }, rows: problem.factorization.rows))
+        let keptRight = rightInverse.times(joinColumns(kept.map { columnMatrix(weighted.right, $0) }, rows: problem.factorization.columns))
         let values = kept.map { weighted.values[$0] }
         let narrow = narrowing ? problem.factorization.fitted(toHold: keptLeft, values: values, right: keptRight) : problem.factorization
         guard narrow.parameterCount + fit.constraintCount <= Self.sizeLimit else { return nil }
@@ -77,10 +75,7 @@ struct LagrangeNewton {
     func polish(multiplier: [Double]) -> (parameters: [Double], multiplier: [Double])? {
         guard let narrow = polishNarrow(multiplier: multiplier) else { return nil }
         // Back to the caller's width: the same X, balanced under the weights, padded with zeros.
-        guard let leftRoot = try? problem.rescaling.left.power(0.5), let rightRoot = try? problem.rescaling.right.power(0.5)
-        else { return nil }
-        let (left, right) = problem.factorization.factors(narrow.parameters)
-        guard let weighted = try? singularTriples(leftRoot.times(left), rightRoot.times(right)) else { return nil }
+        guard let weighted = try? problem.weightedSpectrum(narrow.parameters) else { return nil }
         let parameters = original.factorization.parameters(singularVectors: leftInverse.times(weighted.left), values: weighted.values,
                                                            right: rightInverse.times(weighted.right))
         return (parameters, narrow.multiplier)
