@@ -146,17 +146,27 @@ struct LowRankNewton {
         let jacobian = problem.measurementOperator.tangentJacobian(left: u, right: v)
         let g = tangentFunctional(weightedLeft: firstColumns(weighted.left, s), weightedRight: firstColumns(weighted.right, s),
                                   u: u, v: v)
-        // Jᵀ(y₀ + δ) = g for δ of least norm: δ = U_J Σ⁺ V_Jᵀ (g − Jᵀy₀) from the SVD of J.
-        let y0 = reference.map { -0.5 * $0 }
-        var gap = g
-        BLAS.axpy(-1, BLAS.matvec(jacobian, y0, transpose: true), &gap)
-        let (uJ, values, vtJ) = try LAPACK.svd(jacobian)
+        // In the augmented Lagrangian's units the conditions read Jᵀy = −2g. A fit with an
+        // active form keeps its multiplier's structure, y = Pᵀz + q (the ℓ1 fits' signs on the
+        // residual's support): (PJ)ᵀz = −2g − Jᵀq, solved for the z nearest the reference's by
+        // the SVD of PJ. Without one, P = I and q = 0.
+        let fit = ActiveFit(problem.dataFit, residual: problem.residual(parameters))
+        let projected = fit.map { fit in
+            Matrix(rows: fit.constraintCount, columns: jacobian.columns,
+                   columnMajor: (0..<jacobian.columns).flatMap { fit.project(jacobian.column($0)) })
+        } ?? jacobian
+        var target = g.map { -2 * $0 }
+        if let fit { BLAS.axpy(-1, BLAS.matvec(jacobian, fit.fixedMultiplier, transpose: true), &target) }
+        let z0 = fit?.reducedMultiplier(reference) ?? reference
+        var gap = target
+        BLAS.axpy(-1, BLAS.matvec(projected, z0, transpose: true), &gap)
+        let (uJ, values, vtJ) = try LAPACK.svd(projected)
         let cutoff = (values.first ?? 0) * 1e-12
         var coefficients = BLAS.matvec(vtJ, gap)
         for j in coefficients.indices { coefficients[j] = values[j] > cutoff ? coefficients[j] / values[j] : 0 }
-        var y = BLAS.matvec(firstColumns(uJ, values.count), coefficients)
-        BLAS.axpy(1, y0, &y)
-        return y.map { -2 * $0 }
+        var z = BLAS.matvec(firstColumns(uJ, values.count), coefficients)
+        BLAS.axpy(1, z0, &z)
+        return fit?.multiplier(z) ?? z
     }
 
     static let negligibleValue = 1e-6
