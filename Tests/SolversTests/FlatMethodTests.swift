@@ -97,7 +97,7 @@ struct FlatMethodTests {
         }
         // min-norm's answer has a graded spectrum, which the factored method reaches slowly.
         let flat = try solve(weights: rescaling, tolerance: 1e-9)
-        let minimumNorm = try solve(weights: rescaling.identity, tolerance: 1e-6)
+        let minimumNorm = try solve(weights: rescaling.isotropic, tolerance: 1e-6)
         #expect(flat.solution.converged)
         // min-norm's graded spectrum leaves its certificate short of 1e-4 at this tolerance; its
         // bound must still be a bound.
@@ -109,7 +109,7 @@ struct FlatMethodTests {
         #expect(relativeError(minimumNormEstimate, truth) > 1e-2)
         // Each wins on its own objective: str for flat, ‖L‖² + ‖R‖² for min-norm.
         let str = { (p: [Double]) in flat.problem.flatness(p, rescaling: rescaling).value }
-        let norm = { (p: [Double]) in flat.problem.flatness(p, rescaling: rescaling.identity).value }
+        let norm = { (p: [Double]) in flat.problem.flatness(p, rescaling: rescaling.isotropic).value }
         #expect(str(flat.solution.parameters) < str(minimumNorm.solution.parameters) * (1 - 1e-4))
         #expect(norm(minimumNorm.solution.parameters) < norm(flat.solution.parameters) * (1 - 1e-4))
     }

@@ -78,7 +78,7 @@ struct LowRankNewtonTests {
         }
         let rescaling = completion.rescaling()
         #expect(try finished(rescaling) != nil)
-        #expect(try finished(rescaling.identity) == nil)
+        #expect(try finished(rescaling.isotropic) == nil)
     }
 
     /// At m = 2.5·r(d1+d2) with factors of full width, the multiplier of least norm is not a

@@ -34,6 +34,10 @@ public struct FlatMethod: RecoveryMethod {
     /// Iterations a round may take before the certificate is consulted (or a quarter of what
     /// is left, if more).
     static let roundIterations = 2000
+    /// Once a round has converged without a certificate, the rounds that try to certify it (or
+    /// to leave it through an escape) may take this many times the iterations spent so far,
+    /// plus one round.
+    static let certificationEffort = 3
     /// Newton solves on the optimality conditions at full width one solve may try: each costs a
     /// dense factorization of a system of the whole width; those on the answer's rank are cheap.
     static let maximumWidePolishes = 4
@@ -56,11 +60,12 @@ public struct FlatMethod: RecoveryMethod {
         // Every multiplier bounds the relaxation, whatever the width: the best one so far stands.
         var bestBound = -Double.infinity
         var widePolishes = 0
+        var iterationCap = Int.max
         var last: FactoredSolution?
         for round in 0..<Self.maximumRounds {
             // A round ends early enough for the certificate to look for a way out of a point
             // the solve converges to slowly (a saddle, or a fit that needs more columns).
-            let remaining = context.limits.maxIterations - iterations
+            let remaining = min(context.limits.maxIterations, iterationCap) - iterations
             guard remaining > 0 else { break }
             let budget = round == Self.maximumRounds - 1 ? remaining : min(remaining, max(Self.roundIterations, remaining / 4))
             var method = AugmentedLagrangian(limits: SolverLimits(tolerance: tolerance, maxIterations: budget),
@@ -132,6 +137,11 @@ public struct FlatMethod: RecoveryMethod {
                 return answer
             }
             last = solution
+            if run.solution.converged, iterationCap == .max {
+                // Certifying an answer the solve has reached may cost a few times what reaching
+                // it did, no more: what is still uncertified then is reported so.
+                iterationCap = Self.certificationEffort * iterations + Self.roundIterations
+            }
 
             if let escape {
                 if !growsWidth, escape.factorization.parameterCount > requested.parameterCount, answerAtRequestedWidth == nil {

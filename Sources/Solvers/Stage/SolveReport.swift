@@ -18,7 +18,13 @@ struct SolveReport {
     let scaledTrace: Double
     let objective: Double
 
-    init(problem: RecoveryProblem, solution: FactoredSolution, operatorRescaling: Rescaling, seconds: Double, method: SolverMethod) {
+    /// The objective and its bound are reported divided by `objectiveScale`, the factor the
+    /// method's weights carry (min-norm's c in c·I), so that they are in the method's own units.
+    let objectiveScale: Double
+
+    init(problem: RecoveryProblem, solution: FactoredSolution, operatorRescaling: Rescaling, seconds: Double, method: SolverMethod,
+         objectiveScale: Double = 1) {
+        self.objectiveScale = objectiveScale
         self.problem = problem
         self.solution = solution
         self.operatorRescaling = operatorRescaling
@@ -27,7 +33,7 @@ struct SolveReport {
         let residual = problem.residual(solution.parameters)
         relativeResidual = BLAS.nrm2(residual) / max(problem.observationNorm, .leastNormalMagnitude)
         scaledTrace = problem.flatness(solution.parameters, rescaling: operatorRescaling).value
-        objective = method.objective(of: problem, at: solution.parameters, residual: residual)
+        objective = method.objective(of: problem, at: solution.parameters, residual: residual) / objectiveScale
     }
 
     var summary: String {
@@ -35,7 +41,7 @@ struct SolveReport {
         var line = "\(method.rawValue): \(status) after \(solution.iterations) iterations, \(problem.measurementOperator.usage.passes) passes, "
             + String(format: "%.2f s; residual %.2e, str %.10g", seconds, relativeResidual, scaledTrace)
         if objective != scaledTrace { line += String(format: ", objective %.10g", objective) }
-        if let lowerBound = solution.lowerBound { line += String(format: " (lower bound %.10g)", lowerBound) }
+        if let lowerBound = solution.lowerBound { line += String(format: " (lower bound %.10g)", lowerBound / objectiveScale) }
         return line
     }
 
@@ -58,7 +64,7 @@ struct SolveReport {
             SolverAttributeKey.dataFit: .string(problem.dataFit.name),
             AttributeKey.provenance: .array([provenance]),
         ]
-        if let lowerBound = solution.lowerBound { attributes[SolverAttributeKey.lowerBound] = .double(lowerBound) }
+        if let lowerBound = solution.lowerBound { attributes[SolverAttributeKey.lowerBound] = .double(lowerBound / objectiveScale) }
         if let widths = problem.factorization.signedWidths {
             attributes[AttributeKey.rankPositive] = .integer(Int64(widths.positive))
             attributes[AttributeKey.rankNegative] = .integer(Int64(widths.negative))

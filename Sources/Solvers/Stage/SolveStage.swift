@@ -42,7 +42,10 @@ public final class SolveStage {
         let clock = ContinuousClock.now
         let measurements = try MeasurementSet(frames: frames)
         let operatorRescaling = measurements.measurementOperator.rescaling()
-        let flatnessWeights = options.method == .minimumNorm ? operatorRescaling.identity : operatorRescaling
+        // min-norm minimizes ‖L‖² + ‖R‖² with weights c·I at the operator's own scale c, which
+        // keeps its solve as well conditioned as flat's, and reports in units of ‖L‖² + ‖R‖².
+        let flatnessWeights = options.method == .minimumNorm ? operatorRescaling.isotropic : operatorRescaling
+        let objectiveScale = options.method == .minimumNorm ? operatorRescaling.isotropicScale : 1
         let dataFit = try self.dataFit(for: measurements, flatnessWeights: flatnessWeights)
         let factorization = try self.factorization(for: measurements)
         let usage = OperatorUsage()
@@ -54,7 +57,7 @@ public final class SolveStage {
         let seconds = (ContinuousClock.now - clock) / .seconds(1)
         let report = SolveReport(problem: problem.with(factorization: solution.factorization ?? problem.factorization),
                                  solution: solution, operatorRescaling: operatorRescaling,
-                                 seconds: seconds, method: options.method)
+                                 seconds: seconds, method: options.method, objectiveScale: objectiveScale)
         summary = report.summary
         diagnosis = solution.diagnosis
         converged = solution.converged
@@ -152,8 +155,10 @@ extension Rescaling {
         (left.trace / Double(left.size) * right.trace / Double(right.size)).squareRoot()
     }
 
-    /// Both sides I: flatness that counts every direction alike, str = ‖L‖² + ‖R‖².
-    var identity: Rescaling {
-        Rescaling(left: .multipleOfIdentity(1, size: left.size), right: .multipleOfIdentity(1, size: right.size))
+    /// Both sides c·I with c the isotropic scale: flatness that counts every direction alike,
+    /// c(‖L‖² + ‖R‖²).
+    var isotropic: Rescaling {
+        let c = isotropicScale
+        return Rescaling(left: .multipleOfIdentity(c, size: left.size), right: .multipleOfIdentity(c, size: right.size))
     }
 }
