@@ -24,7 +24,8 @@
 #                          str/flattest, median str and flattest, not-converged/failed, seconds
 #   DIR/depth.png          median relative error vs M per depth (log scale)
 #   DIR/depth.jsonl        raw per-trial JSON lines; the summary table on stdout
-# Wall time at the default size on the 2-core build machine: 17 s measured (Pipelines/results/depth/README.md).
+# Wall time at the default size on the 2-core build machine: 18 s measured with the current solver
+# (17 s before the 1e-8 certification rule; Pipelines/results/depth/README.md).
 # Env: FLATMIN_BIN (prebuilt tools; default .build/release, built if missing), REPRO_TIMEOUT.
 set -euo pipefail
 source "$(dirname "$0")/lib/sweep-lib-b.sh"

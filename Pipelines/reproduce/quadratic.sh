@@ -32,7 +32,8 @@
 #                              (≤ 1e-6), median str/flattest, not-converged/failed, median seconds
 #   DIR/quadratic.png          median relative error vs M per method, one panel per truth
 #   DIR/quadratic.jsonl        raw per-trial JSON lines; the summary table on stdout
-# Wall time at the default size on the 2-core build machine: 21 s measured (Pipelines/results/quadratic/README.md).
+# Wall time at the default size on the 2-core build machine: 28 s measured with the current solver
+# (21 s before the 1e-8 certification rule; Pipelines/results/quadratic/README.md).
 # Env: FLATMIN_BIN (prebuilt tools; default .build/release, built if missing), REPRO_TIMEOUT.
 set -euo pipefail
 source "$(dirname "$0")/lib/sweep-lib-b.sh"

@@ -67,7 +67,9 @@ public struct FlatMethod: RecoveryMethod {
             // the solve converges to slowly (a saddle, or a fit that needs more columns).
             let remaining = min(context.limits.maxIterations, iterationCap) - iterations
             guard remaining > 0 else { break }
-            let budget = round == Self.maximumRounds - 1 ? remaining : min(remaining, max(Self.roundIterations, remaining / 4))
+            // Deeper factorizations have no certificate to consult between rounds: one round.
+            let budget = round == Self.maximumRounds - 1 || !problem.factorization.factorsAreLinear
+                ? remaining : min(remaining, max(Self.roundIterations, remaining / 4))
             var method = AugmentedLagrangian(limits: SolverLimits(tolerance: tolerance, maxIterations: budget),
                                              progress: context.progress)
             method.finisher = NewtonFinisher(problem: problem, tolerance: context.limits.tolerance)
