@@ -34,7 +34,8 @@
 #          three for uneven sampling as DIR/matrix-completion-uneven{.csv,-summary.csv,.png},
 #          the raw lines DIR/*.raw, and both tables on stdout.
 # Every random choice is seeded: reruns give the same numbers up to the timing columns.
-# Wall time at the default size on the 2-core build machine: 69 s measured; --small: ~5–10 s.
+# Wall time at the default size on the 2-core build machine: 89 s measured with the current solver
+# (69 s before the 1e-8 certification rule); --small: ~5–10 s.
 set -euo pipefail
 NAME=matrix-completion
 REPO=$(cd "$(dirname "$0")/../.." && pwd)

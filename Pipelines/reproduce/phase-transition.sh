@@ -54,8 +54,9 @@
 #   joblog.tsv                  GNU parallel's job log (per-job runtime, exit status, host)
 # and a summary (the grid, C, wall time) on stdout.
 #
-# Wall time at the default size on this 2-core machine: 2 min 23 s measured (143 s for 800
-# jobs, --jobs 2); a job takes 0.1–0.5 s, longest near the transition and for large r.
+# Wall time at the default size on this 2-core machine: 6 min 6 s measured with the current solver
+# (366 s for 800 jobs, --jobs 2; 2 min 23 s before the 1e-8 certification rule); a job takes
+# 0.1–2 s (median 0.4 s, up to 17 s), longest near the transition and for large r.
 # --small takes about 1 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -12,9 +12,9 @@ set yrange [0.5:8.5]
 set ytics 1
 set key outside below horizontal
 set samples 400
-theory(r) = 1.198427 * r * (20 + 20)
+theory(r) = 1.200061 * r * (20 + 20)
 dof(r) = r * (20 + 20 - r)
 plot "phase-transition-image.dat" using 1:2:3 with image notitle, \
      [0.5:8.5] "+" using (theory($1)):1 with lines lw 3 lc rgb "#00e5ff" \
-        title sprintf("theory: m = C r (d1+d2), C = %.2f (fit at 50%%)", 1.198427), \
+        title sprintf("theory: m = C r (d1+d2), C = %.2f (fit at 50%%)", 1.200061), \
      [0.5:8.5] "+" using (dof($1)):1 with lines lw 2 dt 2 lc rgb "#9a9a9a" title "degrees of freedom m = r(d1+d2-r)"
