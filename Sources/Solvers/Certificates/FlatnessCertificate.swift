@@ -60,14 +60,10 @@ struct FlatnessCertificate {
         }
         guard steps.allSatisfy(\.isFinite) else { return nil }
 
-        let current = try problem.weightedSpectrum(parameters)
-        let largest = current.values.first ?? 0
-        let kept = current.values.indices.filter { current.values[$0] > Self.negligibleValue * largest }
-        let keptLeft = kept.map { leftInverse.times(columnMatrix(current.left, $0)) }
-        let keptRight = kept.map { rightInverse.times(columnMatrix(current.right, $0)) }
-        let allLeft = joinColumns(keptLeft + directions.map(\.left), rows: d1)
-        let allRight = joinColumns(keptRight + directions.map(\.right), rows: d2)
-        let values = kept.map { current.values[$0] } + steps
+        let current = try problem.significantTriples(parameters)
+        let allLeft = joinColumns(current.left + directions.map(\.left), rows: d1)
+        let allRight = joinColumns(current.right + directions.map(\.right), rows: d2)
+        let values = current.values + steps
         guard let wider = factorization.accommodating(singularVectors: allLeft, values: values, right: allRight, limit: limit)
         else { return nil }
         return (wider.parameters(singularVectors: allLeft, values: values, right: allRight), wider)
@@ -79,6 +75,18 @@ extension RecoveryProblem {
     func weightedSpectrum(_ parameters: [Double]) throws -> (left: Matrix, values: [Double], right: Matrix) {
         let (left, right) = factorization.factors(parameters)
         return try singularTriples(rescaling.left.power(0.5).times(left), rescaling.right.power(0.5).times(right))
+    }
+
+    /// X(θ)'s weighted singular triples above `FlatnessCertificate.negligibleValue` of the
+    /// largest (all of them with `all`), mapped back through D1⁻¹ and D2⁻¹ as single columns: the
+    /// balanced flat factorization of X(θ), ready for `Factorization.parameters(singularVectors:…)`.
+    func significantTriples(_ parameters: [Double], all: Bool = false) throws -> (left: [Matrix], values: [Double], right: [Matrix]) {
+        let weighted = try weightedSpectrum(parameters)
+        let largest = weighted.values.first ?? 0
+        let kept = weighted.values.indices.filter { all || weighted.values[$0] > FlatnessCertificate.negligibleValue * largest }
+        let leftInverse = try rescaling.left.pseudoInverseRoot(), rightInverse = try rescaling.right.pseudoInverseRoot()
+        return (kept.map { leftInverse.times(columnMatrix(weighted.left, $0)) }, kept.map { weighted.values[$0] },
+                kept.map { rightInverse.times(columnMatrix(weighted.right, $0)) })
     }
 }
 

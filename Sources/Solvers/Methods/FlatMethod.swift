@@ -3,7 +3,7 @@ import Models
 import Problems
 
 /// `flat` and `min-norm`: the augmented Lagrangian from the spectral start, minimizing the
-/// problem's flatness (the operator's rescaling for flat, the identity for min-norm), handing
+/// problem's flatness (the operator's rescaling for flat, c·I for min-norm), handing
 /// over to Newton's method on the rank-s matrices once the iterate's spectrum shows a rank
 /// (exact fits; see `LowRankNewton`), which finishes in a few passes and certifies itself.
 ///
@@ -90,7 +90,8 @@ public struct FlatMethod: RecoveryMethod {
             let escaping = (stopped || !run.feasible) && (escapedFrom.map { objective < $0 * (1 - gap) } ?? true)
             var escape: (parameters: [Double], factorization: any Factorization)?
             if solution.lowerBound == nil {
-                let projected = try LowRankNewton(problem: problem)?.tangentMultiplier(at: solution.parameters, reference: run.multiplier)
+                let tangent = LowRankNewton(problem: problem)
+                let projected = try tangent?.tangentMultiplier(at: solution.parameters, reference: run.multiplier)
                 let best = try certificate.bestBound(candidates: [run.multiplier] + closedForm + (projected.map { [$0] } ?? []))
                 bestBound = max(bestBound, best.value)
                 if bestBound < objective * (1 - gap), escaping {
@@ -101,24 +102,22 @@ public struct FlatMethod: RecoveryMethod {
                 // optimality conditions removes it, on the answer's rank (cheap) and then, once a
                 // round has ended on its own, at full width (a few times per solve); its answer is
                 // kept when it certifies.
-                do {
-                    for narrowing in [true, false] where bestBound < objective * (1 - gap)
-                        && (narrowing || (stopped && widePolishes < Self.maximumWidePolishes)) {
-                        guard let newton = LagrangeNewton(problem: problem, at: solution.parameters, narrowing: narrowing) else { continue }
-                        if !narrowing { widePolishes += 1 }
-                        guard let polished = newton.polish(multiplier: run.multiplier) else { continue }
-                        let polishedObjective = problem.objective(polished.parameters)
-                        // Where the multiplier is not unique, Newton's least-squares one need not
-                        // be dual feasible; the one nearest the augmented Lagrangian's, on the
-                        // exact point's tangent conditions, is the better guess.
-                        let nearest = try LowRankNewton(problem: problem)?.tangentMultiplier(at: polished.parameters, reference: run.multiplier)
-                        let bound = try certificate.bestBound(candidates: [polished.multiplier] + (nearest.map { [$0] } ?? [])).value
-                        if bound >= polishedObjective * (1 - gap) {
-                            solution.parameters = polished.parameters
-                            objective = polishedObjective
-                            bestBound = bound
-                            escape = nil
-                        }
+                for narrowing in [true, false] where bestBound < objective * (1 - gap)
+                    && (narrowing || (stopped && widePolishes < Self.maximumWidePolishes)) {
+                    guard let newton = LagrangeNewton(problem: problem, at: solution.parameters, narrowing: narrowing) else { continue }
+                    if !narrowing { widePolishes += 1 }
+                    guard let polished = newton.polish(multiplier: run.multiplier) else { continue }
+                    let polishedObjective = problem.objective(polished.parameters)
+                    // Where the multiplier is not unique, Newton's least-squares one need not be
+                    // dual feasible; the one nearest the augmented Lagrangian's, on the exact
+                    // point's tangent conditions, is the better guess.
+                    let nearest = try tangent?.tangentMultiplier(at: polished.parameters, reference: run.multiplier)
+                    let bound = try certificate.bestBound(candidates: [polished.multiplier] + (nearest.map { [$0] } ?? [])).value
+                    if bound >= polishedObjective * (1 - gap) {
+                        solution.parameters = polished.parameters
+                        objective = polishedObjective
+                        bestBound = bound
+                        escape = nil
                     }
                 }
                 solution.lowerBound = bestBound

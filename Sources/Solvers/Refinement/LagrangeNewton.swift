@@ -51,14 +51,13 @@ struct LagrangeNewton {
         guard problem.factorization.factorsAreLinear,
               let fit = ActiveFit(problem.dataFit, residual: problem.residual(parameters)),
               let leftInverse = try? problem.rescaling.left.pseudoInverseRoot(),
-              let rightInverse = try? problem.rescaling.right.pseudoInverseRoot() else { return nil }
-        // X(θ) cut to its numerical rank, balanced under the weights, on just those columns.
-        guard let weighted = try? problem.weightedSpectrum(parameters), let largest = weighted.values.first, largest > 0
+              let rightInverse = try? problem.rescaling.right.pseudoInverseRoot(),
+              let triples = try? problem.significantTriples(parameters, all: !narrowing), (triples.values.first ?? 0) > 0
         else { return nil }
-        let kept = weighted.values.indices.filter { !narrowing || weighted.values[$0] > FlatnessCertificate.negligibleValue * largest }
-        let keptLeft = leftInverse.times(joinColumns(kept.map { columnMatrix(weighted.left, $0) }, rows: problem.factorization.rows))
-        let keptRight = rightInverse.times(joinColumns(kept.map { columnMatrix(weighted.right, $0) }, rows: problem.factorization.columns))
-        let values = kept.map { weighted.values[$0] }
+        // X(θ) cut to its numerical rank, balanced under the weights, on just those columns.
+        let keptLeft = joinColumns(triples.left, rows: problem.factorization.rows)
+        let keptRight = joinColumns(triples.right, rows: problem.factorization.columns)
+        let values = triples.values
         let narrow = narrowing ? problem.factorization.fitted(toHold: keptLeft, values: values, right: keptRight) : problem.factorization
         guard narrow.parameterCount + fit.constraintCount <= Self.sizeLimit else { return nil }
         self.original = problem

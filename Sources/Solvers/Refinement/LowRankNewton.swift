@@ -137,7 +137,7 @@ struct LowRankNewton {
         let (left, right) = problem.factorization.factors(parameters)
         let weighted = try singularTriples(leftRoot.times(left), rightRoot.times(right))
         guard let largest = weighted.values.first, largest > 0 else { return nil }
-        let s = weighted.values.filter { $0 > Self.negligibleValue * largest }.count
+        let s = weighted.values.filter { $0 > FlatnessCertificate.negligibleValue * largest }.count
         let d1 = problem.factorization.rows, d2 = problem.factorization.columns, m = problem.measurementCount
         let n = s * (d1 + d2)
         guard s <= min(d1, d2), Double(m * n + min(m, n) * (m + n)) <= workingSpace else { return nil }
@@ -168,8 +168,6 @@ struct LowRankNewton {
         BLAS.axpy(1, z0, &z)
         return fit?.multiplier(z) ?? z
     }
-
-    static let negligibleValue = 1e-6
 
     private var workingSpace: Double {
         max(Self.workingSpaceShare * Double(problem.measurementOperator.base.storedEntryCount), Double(Self.workingSpaceFloor))
