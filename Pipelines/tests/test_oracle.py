@@ -21,17 +21,12 @@ import cross_check  # noqa: E402
 
 CASES = cross_check.small_suite()
 
-#: Cases the solver is known to get wrong, each with why: they must keep failing (strict), so
-#: a fix shows up as an unexpected pass and the entry is removed with it.
-KNOWN_FAILURES = {
-    "robust-PCA-oracle-budget-10x10-r2-0.05-outliers-s1-flat-oracle-budget":
-        "optimal, but exit 3: the optimum is not unique, and neither the augmented Lagrangian's "
-        "multiplier nor Newton's on the optimality conditions is dual feasible there (bound 2.5e-5 low)",
-}
+KNOWN_FAILURES = cross_check.KNOWN_FAILURES
 
 
-def test_known_failures_are_cases_of_the_suite():
-    assert set(KNOWN_FAILURES) <= {case.ident for case in CASES}
+def test_known_failures_are_cases_of_a_suite():
+    idents = {case.ident for suite in cross_check.SUITES.values() for case in suite()}
+    assert set(KNOWN_FAILURES) <= idents
 
 
 def test_small_suite_covers_every_model_and_method():

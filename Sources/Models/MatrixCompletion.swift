@@ -2,7 +2,7 @@ import LinearAlgebra
 
 /// Entry sampling: A_i = e_{p_i} e_{q_i}ᵀ, so A(X)_i = X[p_i, q_i]. Everything is O(m·k);
 /// the only d1×d2 matrix ever formed is the one `adjoint` is asked for.
-public struct MatrixCompletion: StructuredAdjoint {
+public struct MatrixCompletion: MeasurementOperator {
     public let family = OperatorFamily.completion
     public let rows: Int
     public let columns: Int
@@ -53,12 +53,11 @@ public struct MatrixCompletion: StructuredAdjoint {
         }
     }
 
-    public func adjointTimes(_ y: [Double], right: Matrix) -> Matrix {
-        gather(y, targets: entryRows, targetCount: rows, sources: entryColumns, factor: right)
-    }
-
-    public func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix {
-        gather(y, targets: entryColumns, targetCount: columns, sources: entryRows, factor: left)
+    /// Each product a gather over the entries, A*(y) never formed.
+    public func adjointProductMaps(_ y: [Double]) -> AdjointProductMaps {
+        AdjointProductMaps(setupPasses: 0, passesPerProduct: 1,
+                           timesRight: { gather(y, targets: entryRows, targetCount: rows, sources: entryColumns, factor: $0) },
+                           transposeTimesLeft: { gather(y, targets: entryColumns, targetCount: columns, sources: entryRows, factor: $0) })
     }
 
     /// Σ_i y_i e_{t_i} (row s_i of F): the sparse-times-dense product behind both gradient pieces.

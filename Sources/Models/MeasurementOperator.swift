@@ -4,16 +4,18 @@ import LinearAlgebra
 /// solvers need. Every model family implements it; solvers see nothing else, so a new family
 /// is a new conforming type and no solver changes.
 ///
-/// The factored forms exist because structured families (completion, bilinear, quadratic)
-/// can evaluate `A(LRᵀ)` and the gradient pieces `A*(y)R`, `A*(y)ᵀL` in O(m·k)-ish time
-/// without ever forming a d1×d2 matrix. The defaults below go through dense matrices, which
-/// is right for families whose operator is dense anyway.
-///
-/// `sandwichedSquaredNorm` and `tangentJacobian` (and `closedFormMultipliers`) serve only the
-/// problems and solvers, but they stay requirements here: solvers hold operators as
-/// `any MeasurementOperator`, read from a stream, and a family's structured form is reachable
-/// from that existential only through the witnesses of this protocol; a protocol declared
-/// above Models would need a dynamic cast, or a switch over the families, to recover it.
+/// What a family must provide is its shape, `apply`, `adjoint` and `rescaling`; everything
+/// else has a default through dense matrices, right for families whose operator is dense
+/// anyway. The other requirements are the forms a structured family (completion, bilinear,
+/// quadratic) computes without ever forming a d1×d2 matrix: `applyFactored` for A(LRᵀ),
+/// `adjointProductMaps` for A*(y)·V and A*(y)ᵀ·U (every other product of A*(y) goes through
+/// it), `tangentJacobian` for A restricted to the matrices U·Pᵀ + Q·Vᵀ, `sandwichedSquaredNorm`
+/// for the flatness of a deep factorization's middle layers; and the model's own structure
+/// (parametrization, closed-form certificates). They are requirements, not helpers on the
+/// solvers' side, because solvers hold operators as `any MeasurementOperator`, read from a
+/// stream, and a family's structured form is reachable from that existential only through the
+/// witnesses of this protocol: a protocol declared above Models would need a dynamic cast, or
+/// a switch over the families, to recover it.
 public protocol MeasurementOperator: Sendable {
     /// The family, as streams name it.
     var family: OperatorFamily { get }
@@ -36,13 +38,6 @@ public protocol MeasurementOperator: Sendable {
     func applyFactored(left: Matrix, right: Matrix) -> [Double]
     /// A(L_j·R_jᵀ) for several pairs at once, in one pass over a dense operator.
     func applyFactored(_ pairs: [(left: Matrix, right: Matrix)]) -> [[Double]]
-    /// A*(y)·R, d1×k.
-    func adjointTimes(_ y: [Double], right: Matrix) -> Matrix
-    /// A*(y)ᵀ·L, d2×k.
-    func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix
-    /// Both products at once, (A*(y)·R, A*(y)ᵀ·L): what a gradient needs, in one pass over a
-    /// dense operator instead of two. R and L may have any widths.
-    func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix)
     /// Σ_i ‖Pᵀ A_i Q‖²_F for P d1×a and Q d2×b, with its gradients in P and Q,
     /// 2Σ_i A_i Q Z_iᵀ and 2Σ_i A_iᵀ P Z_i (Z_i = PᵀA_iQ): the Hessian trace of a middle layer
     /// of a deep factorization (docs/mathematics.md §9), which no rescaling captures.
@@ -54,8 +49,8 @@ public protocol MeasurementOperator: Sendable {
     func tangentJacobian(left: Matrix, right: Matrix) -> Matrix
     /// The rescaling of docs/mathematics.md §2: D1² = (1/(m·d2)) Σ A_iA_iᵀ and D2² = (1/(m·d1)) Σ A_iᵀA_i.
     func rescaling() -> Rescaling
-    /// G = A*(y) as the two products methods ask of it, G·V and Gᵀ·U: dense families form
-    /// G once and multiply, structured ones never form it.
+    /// G = A*(y) as the two products methods ask of it, G·V and Gᵀ·U (V and U of any widths):
+    /// dense families form G once and multiply, structured ones never form it.
     func adjointProductMaps(_ y: [Double]) -> AdjointProductMaps
     /// Multipliers known in closed form that certify this family's flat fits under its own
     /// rescaling (see `DualBound`): directions y, any positive multiple of which serves. Most
@@ -100,14 +95,6 @@ extension MeasurementOperator {
         pairs.map { applyFactored(left: $0.left, right: $0.right) }
     }
 
-    public func adjointTimes(_ y: [Double], right: Matrix) -> Matrix {
-        BLAS.matmul(adjoint(y), right)
-    }
-
-    public func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix {
-        BLAS.matmul(adjoint(y), left, transposeA: true)
-    }
-
     /// Column by column: column (j, c) of the first block is A(u_c·e_jᵀ), of the second
     /// A(e_j·v_cᵀ), rank-one matrices every family applies in its factored form.
     public func tangentJacobian(left: Matrix, right: Matrix) -> Matrix {
@@ -123,25 +110,51 @@ extension MeasurementOperator {
         return Matrix(rows: measurementCount, columns: values.count, columnMajor: values.flatMap { $0 })
     }
 
-    public func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix) {
-        let dense = adjoint(y)
-        return (BLAS.matmul(dense, right), BLAS.matmul(dense, left, transposeA: true))
+    /// From the tangent Jacobian at (P, Q): row i of its second block is vec(A_iQ), of its
+    /// first vec(A_iᵀP), so for each column q_c of Q the m×d1 block T_c (rows (A_iq_c)ᵀ) gives
+    /// column c of every Z_i at once, T_c·P, and the gradients are sums of products of these
+    /// blocks: 2Σ_c T_cᵀ(T_cP) in P, and in Q column c, 2Σ_a S_aᵀ(T_cP)[:, a] with S_a the m×d2
+    /// block of A_iᵀp_a.
+    public func sandwichedSquaredNorm(left: Matrix, right: Matrix) -> (value: Double, gradientLeft: Matrix, gradientRight: Matrix) {
+        let m = measurementCount, a = left.columns, b = right.columns
+        let jacobian = tangentJacobian(left: left, right: right)
+        func block(startingAt column: Int, width: Int) -> Matrix {
+            Matrix(rows: m, columns: width, columnMajor: Array(jacobian.storage[(column * m)..<((column + width) * m)]))
+        }
+        var value = 0.0
+        var gradientLeft = Matrix.zeros(rows: rows, columns: a)
+        var gradientRight = [Double](repeating: 0, count: columns * b)
+        for c in 0..<b {
+            let timesRight = block(startingAt: a * columns + c * rows, width: rows)
+            let z = BLAS.matmul(timesRight, left)
+            value += BLAS.dot(z.storage, z.storage)
+            BLAS.gemm(timesRight, z, into: &gradientLeft, transposeA: true, alpha: 2, beta: 1)
+            for k in 0..<a {
+                let product = BLAS.matvec(block(startingAt: k * columns, width: columns), z.column(k), transpose: true)
+                for j in 0..<columns { gradientRight[c * columns + j] += 2 * product[j] }
+            }
+        }
+        return (value, gradientLeft, Matrix(rows: columns, columns: b, columnMajor: gradientRight))
     }
 }
 
-/// A family whose `adjointTimes` and `adjointTransposeTimes` never form A*(y): it computes
-/// every product of A*(y) separately, each cheaper than forming it.
-public protocol StructuredAdjoint: MeasurementOperator {}
-
-extension StructuredAdjoint {
-    public func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix) {
-        (adjointTimes(y, right: right), adjointTransposeTimes(y, left: left))
+/// The products of A*(y) every caller uses, all through the family's `adjointProductMaps`.
+extension MeasurementOperator {
+    /// A*(y)·R, d1×k.
+    public func adjointTimes(_ y: [Double], right: Matrix) -> Matrix {
+        adjointProductMaps(y).timesRight(right)
     }
 
-    public func adjointProductMaps(_ y: [Double]) -> AdjointProductMaps {
-        AdjointProductMaps(setupPasses: 0, passesPerProduct: 1,
-                           timesRight: { adjointTimes(y, right: $0) },
-                           transposeTimesLeft: { adjointTransposeTimes(y, left: $0) })
+    /// A*(y)ᵀ·L, d2×k.
+    public func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix {
+        adjointProductMaps(y).transposeTimesLeft(left)
+    }
+
+    /// Both products at once, (A*(y)·R, A*(y)ᵀ·L): what a gradient needs, forming a dense
+    /// A*(y) once instead of twice.
+    public func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix) {
+        let maps = adjointProductMaps(y)
+        return (maps.timesRight(right), maps.transposeTimesLeft(left))
     }
 }
 

@@ -4,7 +4,7 @@ import LinearAlgebra
 /// matrix of rows c_i and never as the A_i themselves: every product costs O(m(d1+d2)k).
 /// Bilinear sensing has independent a_i and c_i; quadratic sensing (covariance estimation,
 /// quadratic networks, phase retrieval) is the case a_i = c_i = x_i, A(X)_i = x_iᵀ X x_i.
-public protocol RankOneMeasurements: StructuredAdjoint {
+public protocol RankOneMeasurements: MeasurementOperator {
     /// m×d1, rows a_i.
     var leftVectors: Matrix { get }
     /// m×d2, rows c_i.
@@ -68,13 +68,11 @@ extension RankOneMeasurements {
         rowwiseDot(BLAS.matmul(leftVectors, left), BLAS.matmul(rightVectors, right))
     }
 
-    /// Aᵀ diag(y) (C R): O(m(d1+d2)k), no d1×d2 matrix.
-    public func adjointTimes(_ y: [Double], right: Matrix) -> Matrix {
-        BLAS.matmul(leftVectors, scalingRows(BLAS.matmul(rightVectors, right), by: y), transposeA: true)
-    }
-
-    public func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix {
-        BLAS.matmul(rightVectors, scalingRows(BLAS.matmul(leftVectors, left), by: y), transposeA: true)
+    /// Aᵀ diag(y) (C R) and Cᵀ diag(y) (A L): O(m(d1+d2)k) each, no d1×d2 matrix.
+    public func adjointProductMaps(_ y: [Double]) -> AdjointProductMaps {
+        AdjointProductMaps(setupPasses: 0, passesPerProduct: 1,
+                           timesRight: { BLAS.matmul(leftVectors, scalingRows(BLAS.matmul(rightVectors, $0), by: y), transposeA: true) },
+                           transposeTimesLeft: { BLAS.matmul(rightVectors, scalingRows(BLAS.matmul(leftVectors, $0), by: y), transposeA: true) })
     }
 
     /// Z_i = (Pᵀa_i)(Qᵀc_i)ᵀ has ‖Z_i‖² = ‖Pᵀa_i‖²·‖Qᵀc_i‖².

@@ -37,12 +37,6 @@ public struct CountedOperator: Sendable {
     public func applyFactored(_ pairs: [(left: Matrix, right: Matrix)]) -> [[Double]] {
         usage.measure { base.applyFactored(pairs) }
     }
-    public func adjointTimes(_ y: [Double], right: Matrix) -> Matrix {
-        usage.measure { base.adjointTimes(y, right: right) }
-    }
-    public func adjointTransposeTimes(_ y: [Double], left: Matrix) -> Matrix {
-        usage.measure { base.adjointTransposeTimes(y, left: left) }
-    }
     /// Two passes: one forward, one adjoint.
     public func sandwichedSquaredNorm(left: Matrix, right: Matrix) -> (value: Double, gradientLeft: Matrix, gradientRight: Matrix) {
         usage.measure(passes: 2) { base.sandwichedSquaredNorm(left: left, right: right) }

@@ -1,6 +1,7 @@
 import Testing
 import LinearAlgebra
 import Models
+import RandomNumbers
 import TestSupport
 
 /// Every family passes the shared operator conformance checks: the adjoint's dot-product test,
@@ -24,9 +25,10 @@ struct OperatorConformanceTests {
     /// a rescaling normalized by d1 where d2 belongs (and the reverse) fails exactly the checks
     /// that read the rescaling.
     @Test func theChecksCatchAMiscalibratedAdjointAndASwappedRescaling() throws {
-        let gaussian = try #require(OperatorFixtures.all()[0].measurementOperator as? GaussianSensing)
-        func failedChecks(_ defect: Miscalibrated.Defect) -> [String] {
-            operatorConformance(Miscalibrated(base: gaussian, defect: defect)).filter { !$0.isWithinTolerance }.map(\.check)
+        let gaussian = OperatorFixtures.all()[0].measurementOperator
+        #expect(gaussian.family == .gaussian)
+        func failedChecks(_ defect: CoreOnly.Defect) -> [String] {
+            operatorConformance(CoreOnly(base: gaussian, defect: defect)).filter { !$0.isWithinTolerance }.map(\.check)
         }
         #expect(failedChecks(.adjointScaled).contains { $0.hasPrefix("adjoint:") })
         let rescalingFailures = failedChecks(.rescalingSwapped)
@@ -35,8 +37,35 @@ struct OperatorConformanceTests {
     }
 }
 
-/// Gaussian sensing with one deliberate mistake.
-private struct Miscalibrated: MeasurementOperator {
+/// What a new family must write is its shape, `apply`, `adjoint` and `rescaling`: every family,
+/// stripped to those, passes the same checks through the protocol's defaults, and the
+/// defaults agree with the family's own structured forms.
+@Suite("Measurement operators: the core alone is enough")
+struct CoreOperatorTests {
+    @Test(arguments: OperatorFixtures.all())
+    func aFamilyStrippedToItsCorePassesEveryCheck(fixture: OperatorFixture) {
+        let core = CoreOnly(base: fixture.measurementOperator)
+        expectWithinTolerance(operatorConformance(core), "\(fixture.name), core only")
+    }
+
+    @Test(arguments: OperatorFixtures.all())
+    func theDefaultsAgreeWithTheStructuredForms(fixture: OperatorFixture) {
+        let base = fixture.measurementOperator, core = CoreOnly(base: base)
+        var generator = PCG64(seed: 11)
+        let p = gaussianMatrix(rows: base.rows, columns: 2, generator: &generator)
+        let q = gaussianMatrix(rows: base.columns, columns: 3, generator: &generator)
+        let structured = base.sandwichedSquaredNorm(left: p, right: q), generic = core.sandwichedSquaredNorm(left: p, right: q)
+        #expect(abs(structured.value - generic.value) <= 1e-12 * abs(structured.value), "\(fixture.name)")
+        #expect(relativeMaxDifference(structured.gradientLeft, generic.gradientLeft) <= 1e-12, "\(fixture.name)")
+        #expect(relativeMaxDifference(structured.gradientRight, generic.gradientRight) <= 1e-12, "\(fixture.name)")
+        #expect(relativeMaxDifference(base.tangentJacobian(left: p, right: q), core.tangentJacobian(left: p, right: q)) <= 1e-12,
+                "\(fixture.name)")
+    }
+}
+
+/// A family's operator with only what every family must provide, optionally with one
+/// deliberate mistake.
+private struct CoreOnly: MeasurementOperator {
     enum Defect {
         /// A*(y) is (1 + 10⁻⁶) times too large.
         case adjointScaled
@@ -44,8 +73,8 @@ private struct Miscalibrated: MeasurementOperator {
         case rescalingSwapped
     }
 
-    let base: GaussianSensing
-    let defect: Defect
+    let base: any MeasurementOperator
+    var defect: Defect?
     var family: OperatorFamily { base.family }
     var rows: Int { base.rows }
     var columns: Int { base.columns }
@@ -54,9 +83,6 @@ private struct Miscalibrated: MeasurementOperator {
 
     func apply(_ x: Matrix) -> [Double] { base.apply(x) }
     func adjoint(_ y: [Double]) -> Matrix { defect == .adjointScaled ? base.adjoint(y) * (1 + 1e-6) : base.adjoint(y) }
-    func sandwichedSquaredNorm(left: Matrix, right: Matrix) -> (value: Double, gradientLeft: Matrix, gradientRight: Matrix) {
-        base.sandwichedSquaredNorm(left: left, right: right)
-    }
     func rescaling() -> Rescaling {
         let exact = base.rescaling()
         guard defect == .rescalingSwapped else { return exact }

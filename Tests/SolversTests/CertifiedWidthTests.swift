@@ -2,6 +2,7 @@ import Frames
 import Instances
 import LinearAlgebra
 import Models
+import Problems
 import TestSupport
 import Testing
 @testable import Solvers
@@ -95,5 +96,56 @@ struct CertifiedWidthTests {
         let truthValue = try weightedNuclearNorm(try instance.matrix(FrameName.truth), rescaling)
         #expect(relativeError(try Self.objective(solved), truthValue) <= 1e-9)
         #expect(try #require(solved.attribute(SolverAttributeKey.lowerBound)) >= truthValue * (1 - 1e-10))
+    }
+
+    /// Quadratic PSD, d = 10, m = 30, at full width: min-norm's solve used to stop at saddles
+    /// whose multiplier (one of many meeting the tangent conditions) pointed the wrong way; the
+    /// least-norm member certifies, or escapes for real. The truth of the matter: ADMM on the
+    /// same program, min c(tr P + tr N) over P − N that fit, which is the convex method under
+    /// min-norm's weights c·I.
+    @Test func minimumNormQuadraticAtFullWidthMatchesTheConvexProgram() throws {
+        let instance = try Self.quadratic(kind: .psd, size: 10, rank: 2, negativeRank: nil, measurements: 30)
+        let solved = try instance.solve(options(.minimumNorm, width: 10))
+        try Self.expectCertified(solved)
+
+        let measurements = try instance.measurements
+        let weights = measurements.measurementOperator.rescaling().isotropic
+        let problem = RecoveryProblem(measurements: measurements, dataFit: .exact, rescaling: weights,
+                                      factorization: SignedSymmetricFactorization(size: 10, positiveWidth: 10, negativeWidth: 10))
+        let convex = try ConvexMethod().solve(problem, context: MethodContext(operatorRescaling: weights, limits: SolverLimits(),
+                                                                              seed: 1, progress: nil))
+        #expect(convex.converged)
+        let scale = measurements.measurementOperator.rescaling().isotropicScale
+        #expect(relativeError(try Self.objective(solved), problem.objective(convex.parameters) / scale) <= 1e-8)
+    }
+
+    /// The members `tangentMultipliers` returns all meet the same tangent conditions (their
+    /// free directions are invisible to the tangent-space Jacobian), and the search's member is
+    /// no worse than the nearest one.
+    @Test func tangentMultipliersShareTheirConditionsAndTheSearchImproves() throws {
+        let instance = try Self.quadratic(kind: .psd, size: 10, rank: 2, negativeRank: nil, measurements: 30)
+        let measurements = try instance.measurements
+        let weights = measurements.measurementOperator.rescaling()
+        let factorization = SignedSymmetricFactorization(size: 10, positiveWidth: 2, negativeWidth: 0)
+        let problem = RecoveryProblem(measurements: measurements, dataFit: .exact, rescaling: weights, factorization: factorization)
+        let truth = try instance.matrix(FrameName.truthLeft)
+        let reference = (0..<30).map { Double($0 % 7) - 3 }
+        let newton = try #require(LowRankNewton(problem: problem))
+        let multipliers = try #require(try newton.tangentMultipliers(at: truth.storage, reference: reference))
+        #expect(multipliers.freeDirections.columns > 0)
+        let basis = try LAPACK.thinQ(truth)
+        let jacobian = measurements.measurementOperator.tangentJacobian(left: basis, right: basis)
+        let w = (0..<multipliers.freeDirections.columns).map { Double(($0 * 37) % 11) - 5 }
+        let atNearest = BLAS.matvec(jacobian, multipliers.nearest, transpose: true)
+        let atMember = BLAS.matvec(jacobian, multipliers.multiplier(w), transpose: true)
+        #expect(relativeError(atMember, atNearest) <= 1e-10)
+
+        let target = problem.objective(truth.storage)
+        let found = try #require(try LeastSpectralMultiplier(problem: problem).search(multipliers, target: target))
+        let nearestBound = try FlatnessCertificate(problem: problem).bestBound(candidates: [multipliers.nearest]).value
+        let foundBound = try FlatnessCertificate(problem: problem).bestBound(candidates: [found.multiplier]).value
+        #expect(foundBound >= nearestBound)
+        #expect(relativeError(foundBound, found.bound) <= 1e-10)
+        #expect(foundBound <= target * (1 + 1e-10))
     }
 }

@@ -38,7 +38,7 @@ struct FlatnessCertificate {
     /// minimizes the augmented Lagrangian along each, for penalty ρ) and the factorization
     /// that holds them, or nil when y shows no flatter fit nearby. `limit` caps each side's width.
     func escape(from parameters: [Double], multiplier y: [Double], penalty rho: Double, limit: Int,
-                seed: UInt64) throws -> (parameters: [Double], factorization: any Factorization)? {
+                margin: Double = Self.escapeMargin, seed: UInt64) throws -> (parameters: [Double], factorization: any Factorization)? {
         let factorization = problem.factorization
         let d1 = factorization.rows, d2 = factorization.columns
         let leftInverse = try problem.rescaling.left.pseudoInverseRoot()
@@ -47,7 +47,7 @@ struct FlatnessCertificate {
                                           leftWeight: leftInverse, rightWeight: rightInverse)
         let count = min(Self.directionsPerRound, d1, d2)
         let dual = try iteration.leadingTriples(count: count, oversampling: 10, iterations: 30, seed: seed)
-        let escaping = dual.values.indices.filter { dual.values[$0] > 2 * (1 + Self.escapeMargin) }
+        let escaping = dual.values.indices.filter { dual.values[$0] > 2 * (1 + margin) }
         guard !escaping.isEmpty else { return nil }
 
         let directions = escaping.map { j in

@@ -118,6 +118,10 @@ public struct ConvexMethod: RecoveryMethod {
                         singularVectors: constraint.leftInverse.times(shrunk.left), values: shrunk.values,
                         right: constraint.rightInverse.times(shrunk.right))
                     let kept = problem.flatness(parameters, rescaling: context.operatorRescaling).value
+                    if !optimal, let polished = try finish(problem, at: parameters, multiplier: multiplier, context: context) {
+                        return FactoredSolution(parameters: polished.parameters, iterations: iterations, converged: true,
+                                                lowerBound: polished.bound)
+                    }
                     return FactoredSolution(parameters: parameters, iterations: iterations,
                                             converged: optimal && kept >= (1 - tolerance) * nuclearPart, lowerBound: bound)
                 }
@@ -145,6 +149,26 @@ public struct ConvexMethod: RecoveryMethod {
                 }
             }
         }
+    }
+}
+
+extension ConvexMethod {
+    /// ADMM's tail is linear at best: where its budget ends with the rank and the multiplier
+    /// nearly settled, Newton's method on the optimality conditions at that rank (the factored
+    /// methods' polish) finishes the fit. The answer stands only when it fits and the bound of
+    /// its multiplier (or ADMM's) certifies it.
+    func finish(_ problem: RecoveryProblem, at parameters: [Double], multiplier: [Double],
+                context: MethodContext) throws -> (parameters: [Double], bound: Double)? {
+        guard problem.factorization.factorsAreLinear,
+              let polished = LagrangeNewton(problem: problem, at: parameters, narrowing: true)?.polish(multiplier: multiplier)
+        else { return nil }
+        let violation = problem.dataFit.violation(problem.residual(polished.parameters))
+        guard violation <= context.limits.tolerance * max(problem.observationNorm, .leastNormalMagnitude) else { return nil }
+        let certificate = FlatnessCertificate(problem: problem)
+        let bound = try certificate.bestBound(candidates: [polished.multiplier, multiplier]).value
+        let objective = problem.objective(polished.parameters)
+        guard bound >= objective * (1 - FlatMethod.certifiedGap(tolerance: context.limits.tolerance)) else { return nil }
+        return (polished.parameters, bound)
     }
 }
 

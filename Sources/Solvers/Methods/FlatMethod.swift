@@ -14,6 +14,9 @@ import Problems
 /// column is in use, in a wider factorization: without an explicit width the width grows,
 /// warm-started, until the answer is certified (up to min(d1, d2)); with one, the answer at that
 /// width is written unconverged, and the solve goes on only to name the width that would do.
+/// Where the answer's tangent conditions leave the multiplier free (few data, or a degenerate
+/// optimum), the member of least spectral norm (`LeastSpectralMultiplier`) is the one that
+/// certifies, or whose escape directions are real (docs/mathematics.md §6).
 /// Deeper factorizations have no convex relaxation to certify them and end at stationarity.
 public struct FlatMethod: RecoveryMethod {
     /// Whether the width may grow past the factorization's (no width was asked for).
@@ -91,41 +94,69 @@ public struct FlatMethod: RecoveryMethod {
             var escape: (parameters: [Double], factorization: any Factorization)?
             if solution.lowerBound == nil {
                 let tangent = LowRankNewton(problem: problem)
-                let projected = try tangent?.tangentMultiplier(at: solution.parameters, reference: run.multiplier)
-                let best = try certificate.bestBound(candidates: [run.multiplier] + closedForm + (projected.map { [$0] } ?? []))
-                bestBound = max(bestBound, best.value)
-                if bestBound < objective * (1 - gap), escaping {
-                    escape = try certificate.escape(from: solution.parameters, multiplier: run.multiplier,
-                                                    penalty: run.penalty, limit: limit, seed: context.seed &+ UInt64(round))
+                let fitsNow = { (parameters: [Double]) in
+                    problem.dataFit.violation(problem.residual(parameters))
+                        <= context.limits.tolerance * max(problem.observationNorm, .leastNormalMagnitude)
                 }
+                let nearest = try tangent?.tangentMultipliers(at: solution.parameters, reference: run.multiplier)
+                let best = try certificate.bestBound(candidates: [run.multiplier] + closedForm + (nearest.map { [$0.nearest] } ?? []))
+                bestBound = max(bestBound, best.value)
                 // What may keep the bound short is the solve's own error: Newton's method on the
                 // optimality conditions removes it, on the answer's rank (cheap) and then, once a
                 // round has ended on its own, at full width (a few times per solve); its answer is
                 // kept when it certifies.
-                for narrowing in [true, false] where bestBound < objective * (1 - gap)
+                // The best point that fits, and its tangent multipliers.
+                var exactPoint: (parameters: [Double], multipliers: TangentMultipliers?)? =
+                    fitsNow(solution.parameters) ? (solution.parameters, nearest) : nil
+                for narrowing in [true, false] where (bestBound < objective * (1 - gap) || !fitsNow(solution.parameters))
                     && (narrowing || (stopped && widePolishes < Self.maximumWidePolishes)) {
                     guard let newton = LagrangeNewton(problem: problem, at: solution.parameters, narrowing: narrowing) else { continue }
                     if !narrowing { widePolishes += 1 }
-                    guard let polished = newton.polish(multiplier: run.multiplier) else { continue }
+                    guard let polished = newton.polish(multiplier: run.multiplier), fitsNow(polished.parameters) else { continue }
                     let polishedObjective = problem.objective(polished.parameters)
                     // Where the multiplier is not unique, Newton's least-squares one need not be
                     // dual feasible; the one nearest the augmented Lagrangian's, on the exact
                     // point's tangent conditions, is the better guess.
-                    let nearest = try tangent?.tangentMultiplier(at: polished.parameters, reference: run.multiplier)
-                    let bound = try certificate.bestBound(candidates: [polished.multiplier] + (nearest.map { [$0] } ?? [])).value
+                    let nearest = try tangent?.tangentMultipliers(at: polished.parameters, reference: run.multiplier)
+                    exactPoint = (polished.parameters, nearest)
+                    let bound = try certificate.bestBound(candidates: [polished.multiplier] + (nearest.map { [$0.nearest] } ?? [])).value
                     if bound >= polishedObjective * (1 - gap) {
                         solution.parameters = polished.parameters
                         objective = polishedObjective
                         bestBound = bound
-                        escape = nil
                     }
+                }
+                // Still short at a point that fits: the multiplier of least spectral norm among
+                // those its tangent conditions leave free either certifies it or shows the way out.
+                var escapeMultiplier = run.multiplier
+                var provenEscape = false
+                if bestBound < objective * (1 - gap), let (point, pointMultipliers) = exactPoint, let multipliers = pointMultipliers,
+                   let least = try LeastSpectralMultiplier(problem: problem).search(multipliers, target: problem.objective(point) * (1 - gap)) {
+                    let bound = try certificate.bestBound(candidates: [least.multiplier]).value
+                    let pointObjective = problem.objective(point)
+                    if bound >= pointObjective * (1 - gap) {
+                        solution.parameters = point
+                        objective = pointObjective
+                    } else {
+                        escapeMultiplier = least.multiplier
+                        // A member whose dual value is not the objective does not meet the
+                        // point's conditions (a rank or support misread): its directions prove nothing.
+                        let consistent = abs(least.bound * least.norm / 2 - pointObjective) <= 1e-6 * pointObjective
+                        provenEscape = consistent && least.norm > 2 * (1 + 10 * gap)
+                        if provenEscape { solution.parameters = point; objective = pointObjective }
+                    }
+                    bestBound = max(bestBound, bound)
+                }
+                if bestBound < objective * (1 - gap), escaping || (provenEscape && escapedFrom.map { objective < $0 * (1 - gap) } ?? true) {
+                    escape = try certificate.escape(from: solution.parameters, multiplier: escapeMultiplier,
+                                                    penalty: run.penalty, limit: limit,
+                                                    margin: provenEscape ? 10 * gap : FlatnessCertificate.escapeMargin,
+                                                    seed: context.seed &+ UInt64(round))
                 }
                 solution.lowerBound = bestBound
                 // The certificate proves optimality; the fit must hold to the tolerance asked
                 // for, whatever finer one a polishing round was run at.
-                let violation = problem.dataFit.violation(problem.residual(solution.parameters))
-                let fits = violation <= context.limits.tolerance * max(problem.observationNorm, .leastNormalMagnitude)
-                solution.converged = fits && bestBound >= objective * (1 - gap)
+                solution.converged = fitsNow(solution.parameters) && bestBound >= objective * (1 - gap)
                 if run.solution.converged, !solution.converged {
                     solution.diagnosis = String(format: "not certified: the dual bound is %.2e below the objective (relative), more than the %.0e that --tol allows",
                                                 (objective - bestBound) / max(objective, .leastNormalMagnitude), gap)

@@ -177,9 +177,7 @@ struct ActiveFit {
         let off = r.indices.filter { abs(r[$0]) <= Self.supportThreshold * largest }
         switch dataFit {
         case .exact:
-            zeroEntries = Array(0..<m)
-            signedRow = nil
-            fixedMultiplier = [Double](repeating: 0, count: m)
+            self = .unstructured(count: m)
         case .l1Ball(let radius):
             // Only an active budget has a multiplier; an inactive one leaves the flattest X = 0.
             let used = r.reduce(0) { $0 + abs($1) }
@@ -196,6 +194,18 @@ struct ActiveFit {
         case .euclideanBall:
             return nil
         }
+    }
+
+    /// The form of an exact fit, P = I and q = 0, which also stands for fits without an active
+    /// form where only the multiplier's tangent conditions are asked of it.
+    static func unstructured(count: Int) -> ActiveFit {
+        ActiveFit(zeroEntries: Array(0..<count), signedRow: nil, fixedMultiplier: [Double](repeating: 0, count: count))
+    }
+
+    private init(zeroEntries: [Int], signedRow: (indices: [Int], signs: [Double], value: Double)?, fixedMultiplier: [Double]) {
+        self.zeroEntries = zeroEntries
+        self.signedRow = signedRow
+        self.fixedMultiplier = fixedMultiplier
     }
 
     var constraintCount: Int { zeroEntries.count + (signedRow == nil ? 0 : 1) }

@@ -1,6 +1,7 @@
 import LinearAlgebra
 import Models
 import Problems
+import RandomNumbers
 
 /// Finishes an exact-fit solve by Newton's method on the matrices of one rank, then certifies
 /// the result, so that the last digits cost a few passes instead of a hundred.
@@ -128,12 +129,13 @@ struct LowRankNewton {
         return (parameters, candidates.map { $0.map { -2 * $0 } })
     }
 
-    /// The multiplier nearest `reference` (in the augmented Lagrangian's sign and scale) that
-    /// meets the tangent conditions D1⁻¹A*(y)D2⁻¹ = U·Vᵀ at θ's X cut to its numerical rank, in
-    /// the least-squares sense: exact at an optimum, where the optimal multiplier meets them,
-    /// and as accurate as θ near one, where the reference carries the error of an iterative
-    /// method. Nil when the Jacobian does not fit the working space.
-    func tangentMultiplier(at parameters: [Double], reference: [Double]) throws -> [Double]? {
+    /// The multipliers (in the augmented Lagrangian's sign and scale) that meet the tangent
+    /// conditions D1⁻¹A*(y)D2⁻¹ = U·Vᵀ at θ's X cut to its numerical rank, in the least-squares
+    /// sense: exact at an optimum, where the optimal multiplier meets them, and as accurate as
+    /// θ near one. They form an affine set, based at the member nearest `reference` (an
+    /// iterative method's estimate, which carries that method's error). Nil when the Jacobian
+    /// does not fit the working space.
+    func tangentMultipliers(at parameters: [Double], reference: [Double]) throws -> TangentMultipliers? {
         let (left, right) = problem.factorization.factors(parameters)
         let weighted = try singularTriples(leftRoot.times(left), rightRoot.times(right))
         guard let largest = weighted.values.first, largest > 0 else { return nil }
@@ -150,23 +152,39 @@ struct LowRankNewton {
         // active form keeps its multiplier's structure, y = Pᵀz + q (the ℓ1 fits' signs on the
         // residual's support): (PJ)ᵀz = −2g − Jᵀq, solved for the z nearest the reference's by
         // the SVD of PJ. Without one, P = I and q = 0.
-        let fit = ActiveFit(problem.dataFit, residual: problem.residual(parameters))
-        let projected = fit.map { fit in
-            Matrix(rows: fit.constraintCount, columns: jacobian.columns,
-                   columnMajor: (0..<jacobian.columns).flatMap { fit.project(jacobian.column($0)) })
-        } ?? jacobian
+        let fit = ActiveFit(problem.dataFit, residual: problem.residual(parameters)) ?? ActiveFit.unstructured(count: m)
+        let projected = Matrix(rows: fit.constraintCount, columns: jacobian.columns,
+                               columnMajor: (0..<jacobian.columns).flatMap { fit.project(jacobian.column($0)) })
         var target = g.map { -2 * $0 }
-        if let fit { BLAS.axpy(-1, BLAS.matvec(jacobian, fit.fixedMultiplier, transpose: true), &target) }
-        let z0 = fit?.reducedMultiplier(reference) ?? reference
+        BLAS.axpy(-1, BLAS.matvec(jacobian, fit.fixedMultiplier, transpose: true), &target)
+        let z0 = fit.reducedMultiplier(reference)
         var gap = target
         BLAS.axpy(-1, BLAS.matvec(projected, z0, transpose: true), &gap)
         let (uJ, values, vtJ) = try LAPACK.svd(projected)
         let cutoff = (values.first ?? 0) * 1e-12
+        let rank = values.filter { $0 > cutoff }.count
         var coefficients = BLAS.matvec(vtJ, gap)
         for j in coefficients.indices { coefficients[j] = values[j] > cutoff ? coefficients[j] / values[j] : 0 }
         var z = BLAS.matvec(firstColumns(uJ, values.count), coefficients)
         BLAS.axpy(1, z0, &z)
-        return fit?.multiplier(z) ?? z
+        return TangentMultipliers(base: z, freeDirections: try Self.complement(ofColumns: firstColumns(uJ, rank)), fit: fit)
+    }
+
+    /// An orthonormal basis of the complement of the orthonormal columns Q (the z with Qᵀz = 0):
+    /// a random sketch projected off Q twice (once more for orthogonality at rounding) and
+    /// orthonormalized.
+    static func complement(ofColumns q: Matrix) throws -> Matrix {
+        let count = q.rows - q.columns
+        guard count > 0 else { return Matrix(rows: q.rows, columns: 0, columnMajor: []) }
+        var generator = PCG64(seed: 0xc0de)
+        var sketch = [Double](repeating: 0, count: q.rows * count)
+        generator.fillStandardNormal(&sketch)
+        var basis = Matrix(rows: q.rows, columns: count, columnMajor: sketch)
+        for _ in 0..<2 {
+            basis = basis - BLAS.matmul(q, BLAS.matmul(q, basis, transposeA: true))
+            basis = try LAPACK.thinQ(basis)
+        }
+        return basis
     }
 
     private var workingSpace: Double {
