@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "RandomNumbersTests", dependencies: ["TestSupport", "RandomNumbers"]),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "Frames"]),
         .testTarget(name: "ModelsTests", dependencies: ["TestSupport", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
-        .testTarget(name: "ProblemsTests", dependencies: ["Problems"]),
+        .testTarget(name: "ProblemsTests", dependencies: ["TestSupport", "Problems"]),
         .testTarget(name: "SolversTests", dependencies: ["TestSupport", "Solvers", "Problems", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
         .testTarget(name: "InstancesTests", dependencies: ["TestSupport", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
         .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Problems", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),

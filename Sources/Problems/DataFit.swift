@@ -58,21 +58,55 @@ public enum DataFit: Sendable, Equatable {
     }
 }
 
-/// Euclidean projection onto {s : ‖s‖₁ ≤ τ} by the sort-and-threshold rule of Duchi et al.
-/// (2008): shrink every entry by the θ that makes the ℓ1 norm exactly τ.
+/// Euclidean projection onto {s : ‖s‖₁ ≤ τ}: every entry shrunk by the θ that makes the ℓ1
+/// norm exactly τ. It runs once per trial step of every augmented-Lagrangian subproblem, on
+/// m = d1·d2 residuals for robust PCA, where sorting them dominated the solve; θ comes from
+/// `simplexThreshold` instead, in a few linear passes.
 func projectOntoL1Ball(_ r: [Double], radius: Double) -> [Double] {
-    let magnitudes = r.map(abs)
-    guard magnitudes.reduce(0, +) > radius else { return r }
+    var total = 0.0
+    for value in r { total += abs(value) }
+    guard total > radius else { return r }
     guard radius > 0 else { return [Double](repeating: 0, count: r.count) }
-    let sorted = magnitudes.sorted(by: >)
-    var cumulative = 0.0, threshold = 0.0
-    for (index, value) in sorted.enumerated() {
-        cumulative += value
-        let candidate = (cumulative - radius) / Double(index + 1)
-        if value > candidate { threshold = candidate } else { break }
-    }
+    let threshold = simplexThreshold(r, size: radius, total: total)
     return r.map { value in
         let shrunk = abs(value) - threshold
         return shrunk > 0 ? (value > 0 ? shrunk : -shrunk) : 0
+    }
+}
+
+/// The θ with Σ max(|r_i| − θ, 0) = size, for 0 < size < total = Σ|r_i|, by Michelot's
+/// iteration (A finite algorithm for finding the projection of a point onto the canonical
+/// simplex, JOTA 1986): θ = (Σ_S |r_i| − size)/|S| over the candidate set S, then S ← {i ∈ S :
+/// |r_i| > θ}, until S stops shrinking. θ only grows, every entry it passes is out for good,
+/// and the passes shrink fast: a residual of many tiny entries and a few outliers (robust
+/// PCA's) is down to the outliers after the first. Exact: the final S is the support.
+private func simplexThreshold(_ r: [Double], size: Double, total: Double) -> Double {
+    var candidates = [Double](repeating: 0, count: r.count)
+    return candidates.withUnsafeMutableBufferPointer { buffer -> Double in
+        r.withUnsafeBufferPointer { values -> Double in
+            var threshold = (total - size) / Double(values.count)
+            var count = 0, sum = 0.0
+            for value in values {
+                let magnitude = abs(value)
+                if magnitude > threshold {
+                    buffer[count] = magnitude
+                    count += 1
+                    sum += magnitude
+                }
+            }
+            if count == values.count { return threshold }
+            while true {
+                threshold = (sum - size) / Double(count)
+                var kept = 0, keptSum = 0.0
+                for j in 0..<count where buffer[j] > threshold {
+                    buffer[kept] = buffer[j]
+                    kept += 1
+                    keptSum += buffer[j]
+                }
+                if kept == count { return threshold }
+                count = kept
+                sum = keptSum
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import RandomNumbers
 import LinearAlgebra
 import Models
 import TestSupport
@@ -84,5 +85,32 @@ struct ConvexMethodTests {
         let exact = try instance.solve(with: ConvexMethod())
         #expect(try #require(solution.lowerBound) <= (try instance.objective(exact.estimate)) * (1 + 1e-12))
         #expect(estimate.frobeniusNorm > 0)
+    }
+
+    /// The thresholding ADMM uses above 160 rows and columns takes its triples from warm-started
+    /// subspace iteration; it must be the exact prox all the same: against the prox from a full
+    /// SVD, on a sequence of nearby matrices (low rank plus a small full-rank part, as ADMM's
+    /// iterates are), and on one whose rank above the threshold is too large for the subspace.
+    @Test func partialThresholdingIsTheExactProx() throws {
+        var generator = PCG64(seed: 21)
+        let rows = 220, columns = 190
+        let low = BLAS.matmul(gaussianMatrix(rows: rows, columns: 6, generator: &generator),
+                              gaussianMatrix(rows: columns, columns: 6, generator: &generator), transposeB: true)
+        var thresholding = SingularValueThresholding()
+        for step in 0..<4 {
+            let z = low + gaussianMatrix(rows: rows, columns: columns, generator: &generator) * (0.05 * Double(step + 1))
+            let threshold = 0.2 * (try LAPACK.spectralNorm(z))
+            let (u, values, vt) = try LAPACK.svd(z)
+            let full = ShrunkSingularValues(left: u, singularValues: values, right: vt.transposed(), threshold: threshold)
+            let partial = try thresholding.shrink(z, threshold: threshold)
+            #expect(partial.values.count == full.values.count)
+            #expect(relativeError(partial.matrix, full.matrix) <= 1e-12, "step \(step)")
+        }
+        let wide = gaussianMatrix(rows: rows, columns: columns, generator: &generator)
+        let threshold = 0.05 * (try LAPACK.spectralNorm(wide))
+        let (u, values, vt) = try LAPACK.svd(wide)
+        let full = ShrunkSingularValues(left: u, singularValues: values, right: vt.transposed(), threshold: threshold)
+        #expect(full.values.count > 100)
+        #expect(relativeError(try thresholding.shrink(wide, threshold: threshold).matrix, full.matrix) <= 1e-12)
     }
 }

@@ -29,10 +29,17 @@ import Problems
 /// It is converged when (a) ‖Ã(W) − s − b‖ ≤ tolerance·‖b‖, (b) the relative duality gap
 /// (2‖W‖_* + h(Ã(W) − b) − g(y))/(2‖W‖_* + h(Ã(W) − b)) ≤ `FlatMethod.certifiedGap(tolerance:)`, with g(y) the dual
 /// bound of `DualBound`, which is also the reported lower bound, and (c) the minimizer's rank
-/// fits the factorization: the factors keep all of 2‖W‖_* but a relative tolerance.
+/// fits the factorization: the factors keep all of 2‖W‖_* but a relative tolerance. Without
+/// an explicit width the factorization is the one that holds the minimizer's rank exactly,
+/// so the answer carries no zero columns.
 /// Iterations count ADMM steps.
 public struct ConvexMethod: RecoveryMethod {
-    public init() {}
+    /// Whether the answer's factorization is fitted to its rank (no width was asked for).
+    public var fitsWidth: Bool
+
+    public init(fitsWidth: Bool = false) {
+        self.fitsWidth = fitsWidth
+    }
 
     /// The first threshold 2t as a fraction of the largest singular value of the least-squares
     /// start: a scale the data give before any iterate exists. With residual balancing the
@@ -74,10 +81,11 @@ public struct ConvexMethod: RecoveryMethod {
         var adjointOfMultiplier = Matrix.zeros(rows: v.rows, columns: v.columns)
         var stepChanges = 0
         var iterations = 0
+        var thresholding = SingularValueThresholding()
 
         while true {
             iterations += 1
-            let shrunk = try ShrunkSingularValues(v - t * adjointOfMultiplier, threshold: 2 * t)
+            let shrunk = try thresholding.shrink(v - t * adjointOfMultiplier, threshold: 2 * t)
             let w = shrunk.matrix
             var slack = [Double](repeating: 0, count: problem.measurementCount)
             if slackWeight > 0 {
@@ -114,16 +122,23 @@ public struct ConvexMethod: RecoveryMethod {
                 let gap = FlatMethod.certifiedGap(tolerance: tolerance)
                 let optimal = feasibility <= tolerance && objective - bound <= gap * max(objective, .leastNormalMagnitude)
                 if optimal || finished {
-                    let parameters = problem.factorization.parameters(
-                        singularVectors: constraint.leftInverse.times(shrunk.left), values: shrunk.values,
-                        right: constraint.rightInverse.times(shrunk.right))
-                    let kept = problem.flatness(parameters, rescaling: context.operatorRescaling).value
-                    if !optimal, let polished = try finish(problem, at: parameters, multiplier: multiplier, context: context) {
+                    let left = constraint.leftInverse.times(shrunk.left), right = constraint.rightInverse.times(shrunk.right)
+                    let factored = fitsWidth ? problem.with(factorization: problem.factorization.fitted(toHold: left, values: shrunk.values,
+                                                                                                          right: right))
+                                             : problem
+                    let parameters = factored.factorization.parameters(singularVectors: left, values: shrunk.values, right: right)
+                    let kept = factored.flatness(parameters, rescaling: context.operatorRescaling).value
+                    if !optimal, let polished = try finish(factored, at: parameters, multiplier: multiplier, context: context) {
                         return FactoredSolution(parameters: polished.parameters, iterations: iterations, converged: true,
-                                                lowerBound: polished.bound)
+                                                lowerBound: polished.bound, factorization: factored.factorization)
                     }
-                    return FactoredSolution(parameters: parameters, iterations: iterations,
-                                            converged: optimal && kept >= (1 - tolerance) * nuclearPart, lowerBound: bound)
+                    var solution = FactoredSolution(parameters: parameters, iterations: iterations,
+                                                    converged: optimal && kept >= (1 - tolerance) * nuclearPart, lowerBound: bound,
+                                                    factorization: factored.factorization)
+                    if optimal, !solution.converged {
+                        solution.diagnosis = "\(FlatMethod.widthOptions(problem.factorization)) is too small: the relaxation's minimizer has rank \(shrunk.values.count); rerun with that or without the width options"
+                    }
+                    return solution
                 }
             }
 
@@ -169,29 +184,5 @@ extension ConvexMethod {
         let objective = problem.objective(polished.parameters)
         guard bound >= objective * (1 - FlatMethod.certifiedGap(tolerance: context.limits.tolerance)) else { return nil }
         return (polished.parameters, bound)
-    }
-}
-
-/// The proximal map of τ‖·‖_*: the SVD of Z with every singular value shrunk by τ, and those
-/// at or below τ dropped, kept as factors so the rank-k answer is never re-decomposed.
-struct ShrunkSingularValues {
-    /// U_k (d1×k), σ − τ (k values) and V_k (d2×k).
-    let left: Matrix
-    let values: [Double]
-    let right: Matrix
-
-    init(_ z: Matrix, threshold: Double) throws {
-        let (u, singularValues, vt) = try LAPACK.svd(z)
-        let kept = singularValues.prefix { $0 > threshold }.count
-        left = firstColumns(u, kept)
-        values = singularValues[..<kept].map { $0 - threshold }
-        right = firstColumns(vt.transposed(), kept)
-    }
-
-    var nuclearNorm: Double { values.reduce(0, +) }
-
-    /// U·diag(σ − τ)·Vᵀ.
-    var matrix: Matrix {
-        BLAS.matmul(BLAS.matmul(left, Matrix.diagonal(values)), right, transposeB: true)
     }
 }

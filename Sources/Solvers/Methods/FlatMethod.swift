@@ -48,6 +48,13 @@ public struct FlatMethod: RecoveryMethod {
     static let finestTolerance = 1e-14
 
     public func solve(_ problem: RecoveryProblem, context: MethodContext) throws -> FactoredSolution {
+        if Self.prefersRelaxation(problem) {
+            // The flattest fit is the balanced factorization of the relaxation's minimizer under
+            // the same weights (docs/mathematics.md §4), certified by the same bound.
+            var weights = context
+            weights.operatorRescaling = problem.rescaling
+            return try ConvexMethod(fitsWidth: growsWidth).solve(problem, context: weights)
+        }
         var problem = problem
         var start = try problem.spectralStart(operatorRescaling: context.operatorRescaling, seed: context.seed)
         var resume: AugmentedLagrangian.WarmStart?
@@ -204,6 +211,23 @@ public struct FlatMethod: RecoveryMethod {
 }
 
 extension FlatMethod {
+    /// Whether the relaxation, solved by ADMM on a dense X, is the faster route to the flattest
+    /// fit: for an ℓ1 fit (a budget or a penalty), whose nonsmooth residual the augmented
+    /// Lagrangian on the factors resolves only slowly and cannot certify at scale, when a dense
+    /// d1×d2 iterate costs no more than the instance already does (its operator and
+    /// observations hold at least d1·d2 numbers: robust PCA's identity, dense sensing).
+    /// docs/mathematics.md §11.2 has the measurements behind the choice.
+    static func prefersRelaxation(_ problem: RecoveryProblem) -> Bool {
+        guard problem.factorization.factorsAreLinear else { return false }
+        switch problem.dataFit {
+        case .l1Ball, .l1Penalty:
+            return problem.measurementOperator.base.storedEntryCount + problem.measurementCount
+                >= problem.factorization.rows * problem.factorization.columns
+        case .exact, .euclideanBall:
+            return false
+        }
+    }
+
     /// The options that ask for a factorization's widths, as a user would have written them.
     static func widthOptions(_ factorization: any Factorization) -> String {
         guard let widths = factorization.signedWidths else { return "--rank \(factorization.width)" }

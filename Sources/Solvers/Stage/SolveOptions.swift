@@ -44,7 +44,7 @@ public enum SolverMethod: String, CaseIterable, Sendable {
     func implementation(options: SolveOptions) -> any RecoveryMethod {
         switch self {
         case .flat, .minimumNorm: return FlatMethod(growsWidth: !options.fixesWidth)
-        case .convex: return ConvexMethod()
+        case .convex: return ConvexMethod(fitsWidth: !options.fixesWidth)
         case .gradientDescent: return GradientDescentMethod(initScale: options.initScale, step: options.step)
         case .sharpnessAware: return SharpnessAwareMethod(initScale: options.initScale, step: options.step, rho: options.rho)
         case .labelNoise: return LabelNoiseMethod(initScale: options.initScale, step: options.step, sigma: options.sigma)
