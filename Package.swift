@@ -73,6 +73,6 @@ let package = Package(
         .testTarget(name: "ProblemsTests", dependencies: ["TestSupport", "Problems"]),
         .testTarget(name: "SolversTests", dependencies: ["TestSupport", "Solvers", "Problems", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
         .testTarget(name: "InstancesTests", dependencies: ["TestSupport", "Instances", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Problems", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["TestSupport", "Evaluation", "Instances", "Problems", "Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
     ]
 )

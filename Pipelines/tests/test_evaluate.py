@@ -217,4 +217,4 @@ def test_a_stream_with_neither_truth_nor_estimate_is_an_error(gaussian):
     bare = run([tool("frames"), "drop", "truth*", "estimate*"], input=gaussian).stdout
     result = run([tool("evaluate")], input=bare, check=False)
     assert result.returncode == 1 and result.stdout == b""
-    assert result.stderr.strip() == "evaluate: the stream has neither 'truth' nor 'estimate': nothing to evaluate"
+    assert result.stderr.strip() == "evaluate: the stream has neither 'truth' nor 'estimate' (nor their factors): nothing to evaluate"

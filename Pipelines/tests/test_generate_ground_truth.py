@@ -69,7 +69,8 @@ def test_provenance_arguments_remake_the_same_bytes():
                       "--seed", 8, "--level", 9, "--threads", 1)
     (entry,) = frames_by_name(stream)["truth"].attributes["provenance"]
     assert entry["arguments"] == ["--d1", "12", "--d2", "12", "--rank", "3", "--kind", "orthonormal",
-                                  "--condition", "4.0", "--spikiness", "0.3", "--normalize", "fro", "--seed", "8"]
+                                  "--condition", "4.0", "--spikiness", "0.3", "--normalize", "fro", "--seed", "8",
+                                  "--truth", "dense"]
     assert generate(*entry["arguments"], "--level", 9) == stream
 
 

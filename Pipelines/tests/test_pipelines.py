@@ -94,4 +94,4 @@ def test_sample_measurements_errors_are_one_line():
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("sample-measurements: ") and message in lines[0], result.stderr
     result = run([tool("sample-measurements")], input=b"", check=False)
-    assert result.returncode == 1 and "no 'truth' frame" in result.stderr
+    assert result.returncode == 1 and "neither a 'truth' frame nor 'truth_left' and 'truth_right'" in result.stderr

@@ -19,6 +19,10 @@ public struct EvaluationReport: Equatable, Sendable {
     public private(set) var values: [String: JSONValue] = [:]
     /// Frames the stream lacks that some key needed, in the order they were noticed.
     public private(set) var missing: [String] = []
+    /// Why keys whose frames are present were left null anyway (a dense matrix above the
+    /// dense limit with no factors to stand in for it), one line each for stderr. Not part of
+    /// the row: the keys stay what scripts rely on.
+    public var notes: [String] = []
 
     public init() {}
 

@@ -4,10 +4,12 @@
 /// every layer, from the `frames` tool up, names frames and attributes only through them.
 /// Every matrix is float64, column-major; indices are int64 and 0-based.
 public enum FrameName {
-    /// The ground truth `M♮`, d1×d2.
+    /// The ground truth `M♮`, d1×d2. Optional: above `DenseMatrixLimit.entries` a stream
+    /// carries the truth as its factors alone (FORMAT.md §5).
     public static let truth = "truth"
-    /// Factors with `truth = truth_left · truth_rightᵀ` (d1×r and d2×r). For the signed
-    /// quadratic model `M♮ = U1U1ᵀ − U2U2ᵀ` they are `[U1 U2]` and `[U1 −U2]`.
+    /// Factors with `truth = truth_left · truth_rightᵀ` (d1×r and d2×r), always present when
+    /// the truth is: every tool works from them. For the signed quadratic model
+    /// `M♮ = U1U1ᵀ − U2U2ᵀ` they are `[U1 U2]` and `[U1 −U2]`.
     public static let truthLeft = "truth_left"
     public static let truthRight = "truth_right"
 
@@ -127,4 +129,26 @@ public enum SolverAttributeKey {
     public static let converged = "converged"
     /// How the data were fitted: `exact`, `l2-ball`, `l1-ball`, `l1-penalty`.
     public static let dataFit = "data_fit"
+}
+
+/// How large a dense d1×d2 matrix the tools make or read without being asked (FORMAT.md §5).
+/// Low-rank matrices travel as factors, (d1 + d2)·r numbers; their dense form is d1·d2, which
+/// at 10⁴×10⁴ is 800 MB that no computation needs. So `generate-ground-truth` leaves the dense
+/// truth out above this size unless told otherwise, and `evaluate` decodes no dense matrix
+/// above it, working from the factors instead.
+public enum DenseMatrixLimit {
+    /// 2²⁴ entries: 128 MiB of float64, a 4096×4096 matrix. Below it a dense matrix costs
+    /// well under a second to write, read and hold, and every experiment the toolkit ships
+    /// (reproductions, benchmarks up to 2000×2000) stays within it, so their streams keep
+    /// `truth` for numpy users. Above it, the dense form outweighs everything else in a
+    /// stream (10⁴×10⁴ rank 10: 763 MiB of truth against 1.5 MiB of factors and 9 MiB of
+    /// compressed completion samples at p = 0.01) and a dense SVD of it takes minutes.
+    public static let entries = 1 << 24
+
+    /// Whether a d1×d2 matrix has at most `limit` entries; shapes whose product overflows
+    /// `Int` do not.
+    public static func admits(rows: Int, columns: Int, limit: Int = entries) -> Bool {
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        return !overflow && count <= limit
+    }
 }

@@ -9,8 +9,9 @@ import RandomNumbers
 /// against `left` and `right` and a product against `truth` with nothing lost in between.
 public struct GroundTruth: Sendable {
     public let specification: GroundTruthSpecification
-    /// `M♮`, d1×d2.
-    public let truth: Matrix
+    /// `M♮`, d1×d2; nil when the specification carries the truth as factors alone
+    /// (``GroundTruthSpecification/carriesDenseTruth``), in which case it was never formed.
+    public let truth: Matrix?
     /// d1×r. For `orthonormal`, `U·√Σ`; for `psd`, `U`; for `signed`, `[U1 U2]`.
     public let left: Matrix
     /// d2×r. For `orthonormal`, `V·√Σ`; for `psd`, `U`; for `signed`, `[U1 −U2]`.
@@ -59,6 +60,9 @@ public struct GroundTruth: Sendable {
 ///
 /// Normalization multiplies both factors by the square root of the scale, and `truth` is then
 /// computed from the scaled factors, so `truth = left·rightᵀ` holds for the stored values.
+/// Everything reported about the truth (spectrum, incoherence) comes from the factors, so
+/// `truth` is formed only when the specification carries it, and leaving it out changes
+/// nothing else.
 ///
 /// The left factor is drawn from `PCG64(seed:, stream: 0)` and the right one from stream 1,
 /// so each factor depends only on the seed and its own shape. The result is bitwise
@@ -81,7 +85,7 @@ public func generateGroundTruth(_ specification: GroundTruthSpecification) throw
         right = right * factorScale
     }
 
-    let truth = BLAS.matmul(left, right, transposeB: true)
+    let truth = specification.carriesDenseTruth ? BLAS.matmul(left, right, transposeB: true) : nil
     let spectrum = try LowRankSpectrum(left: left, right: right)
     return GroundTruth(
         specification: specification, truth: truth, left: left, right: right,
@@ -165,12 +169,12 @@ private struct LowRankSpectrum {
 }
 
 extension GroundTruth {
-    /// `truth`, `truth_left` and `truth_right`, in that order. `truth` carries the kind,
-    /// ranks, singular values, condition number, incoherences, shape, normalization and
-    /// spikiness; the factors carry the shape and ranks. Every frame gets `provenance` as
-    /// its one provenance entry.
+    /// `truth` (when carried), `truth_left` and `truth_right`, in that order. Each carries the
+    /// whole description: kind, ranks, singular values, condition number, incoherences, shape,
+    /// normalization and spikiness, so a script finds it on `truth_left` whether or not the
+    /// stream has `truth`. Every frame gets `provenance` as its one provenance entry.
     public func frames(provenance: JSONValue) -> [Frame] {
-        var shared: [String: JSONValue] = [
+        var description: [String: JSONValue] = [
             AttributeKey.rows: .integer(Int64(specification.rows)),
             AttributeKey.columns: .integer(Int64(specification.columns)),
             AttributeKey.rank: .integer(Int64(specification.totalRank)),
@@ -178,27 +182,25 @@ extension GroundTruth {
             AttributeKey.provenance: .array([provenance]),
         ]
         if specification.kind == .signed {
-            shared[AttributeKey.rankPositive] = .integer(Int64(specification.rank))
-            shared[AttributeKey.rankNegative] = .integer(Int64(specification.totalRank - specification.rank))
+            description[AttributeKey.rankPositive] = .integer(Int64(specification.rank))
+            description[AttributeKey.rankNegative] = .integer(Int64(specification.totalRank - specification.rank))
         }
-        var truthAttributes = shared
-        truthAttributes[AttributeKey.singularValues] = .array(singularValues.map { .double($0) })
-        truthAttributes[AttributeKey.conditionNumber] = .double(conditionNumber)
-        truthAttributes[AttributeKey.incoherenceLeft] = .double(incoherenceLeft)
-        truthAttributes[AttributeKey.incoherenceRight] = .double(incoherenceRight)
-        truthAttributes[AttributeKey.normalization] = .string(specification.normalization.rawValue)
-        truthAttributes[AttributeKey.spikiness] = .double(specification.spikiness)
-        return [
-            Frame(name: FrameName.truth, matrix: truth, attributes: truthAttributes),
-            Frame(name: FrameName.truthLeft, matrix: left, attributes: shared),
-            Frame(name: FrameName.truthRight, matrix: right, attributes: shared),
-        ]
+        description[AttributeKey.singularValues] = .array(singularValues.map { .double($0) })
+        description[AttributeKey.conditionNumber] = .double(conditionNumber)
+        description[AttributeKey.incoherenceLeft] = .double(incoherenceLeft)
+        description[AttributeKey.incoherenceRight] = .double(incoherenceRight)
+        description[AttributeKey.normalization] = .string(specification.normalization.rawValue)
+        description[AttributeKey.spikiness] = .double(specification.spikiness)
+        let factors = [Frame(name: FrameName.truthLeft, matrix: left, attributes: description),
+                       Frame(name: FrameName.truthRight, matrix: right, attributes: description)]
+        guard let truth else { return factors }
+        return [Frame(name: FrameName.truth, matrix: truth, attributes: description)] + factors
     }
 
     /// One line for a person watching: shape, kind, rank, conditioning and incoherence.
     public var summary: String {
         let shape = "\(specification.rows)×\(specification.columns)"
-        return "truth \(shape), \(specification.kind.rawValue), rank \(specification.totalRank), "
+        return "truth \(shape)\(truth == nil ? " (as factors only)" : ""), \(specification.kind.rawValue), rank \(specification.totalRank), "
             + String(format: "condition number %.4g, incoherence %.4g (left) %.4g (right)",
                      conditionNumber, incoherenceLeft, incoherenceRight)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Frames
 
 /// What ground truth `M♮` to make: its shape, rank and structure, how spiky its singular
 /// subspaces are, how it is scaled, and the seed. Everything ``generateGroundTruth(_:)``
@@ -19,6 +20,16 @@ public struct GroundTruthSpecification: Sendable, Equatable {
 
         /// Whether the truth is symmetric, and so needs `d1 == d2`.
         public var isSymmetric: Bool { self == .psd || self == .signed }
+    }
+
+    /// Which frames carry the truth: the factors always, the d1×d2 product too or not.
+    public enum TruthStorage: String, CaseIterable, Sendable {
+        /// Dense up to `DenseMatrixLimit.entries` entries, factors alone above.
+        case auto
+        /// `truth` as well as its factors, whatever the size.
+        case dense
+        /// `truth_left` and `truth_right` alone: the dense product is never formed.
+        case factors
     }
 
     /// How the truth is scaled once drawn.
@@ -57,10 +68,12 @@ public struct GroundTruthSpecification: Sendable, Equatable {
     public var spikiness: Double
     public var normalization: Normalization
     public var seed: UInt64
+    /// Whether the stream gets the dense `truth`; it changes no value drawn.
+    public var truthStorage: TruthStorage
 
     public init(rows: Int, columns: Int, rank: Int, negativeRank: Int? = nil, kind: Kind = .gaussian,
                 spectrum: Spectrum? = nil, spikiness: Double = 0, normalization: Normalization = .frobenius,
-                seed: UInt64 = 0) {
+                seed: UInt64 = 0, truthStorage: TruthStorage = .auto) {
         self.rows = rows
         self.columns = columns
         self.rank = rank
@@ -70,6 +83,18 @@ public struct GroundTruthSpecification: Sendable, Equatable {
         self.spikiness = spikiness
         self.normalization = normalization
         self.seed = seed
+        self.truthStorage = truthStorage
+    }
+
+    /// Whether the d1×d2 `truth` is formed and written, decided from the shape alone before
+    /// anything is allocated: `auto` keeps it up to `DenseMatrixLimit.entries` entries
+    /// (4096×4096), so a dense matrix above that size exists only when asked for by name.
+    public var carriesDenseTruth: Bool {
+        switch truthStorage {
+        case .dense: return true
+        case .factors: return false
+        case .auto: return DenseMatrixLimit.admits(rows: rows, columns: columns)
+        }
     }
 
     /// The rank of `M♮` including, for `signed`, its negative part: r1 + r2.
@@ -102,7 +127,9 @@ public struct GroundTruthSpecification: Sendable, Equatable {
         case .explicit(let values)?: arguments += ["--spectrum", values.map { "\($0)" }.joined(separator: ",")]
         case nil: break
         }
-        return arguments + ["--spikiness", "\(spikiness)", "--normalize", normalization.rawValue, "--seed", "\(seed)"]
+        // The storage as resolved, not `auto`: the frames stay remade if the limit ever moves.
+        return arguments + ["--spikiness", "\(spikiness)", "--normalize", normalization.rawValue, "--seed", "\(seed)",
+                            "--truth", carriesDenseTruth ? TruthStorage.dense.rawValue : TruthStorage.factors.rawValue]
     }
 
     /// Throws a ``InstanceError`` naming the first option that cannot work, in the

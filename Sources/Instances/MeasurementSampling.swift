@@ -39,6 +39,65 @@ public struct MeasurementSpecification: Sendable {
     }
 }
 
+/// The matrix measured, in the form the stream carries it: the dense `truth` when there is
+/// one (so the observations are exactly its entries, as they always were), its factors when
+/// the truth came without it. The two agree to rounding, not bit for bit.
+public enum MeasuredTruth: Sendable {
+    case dense(Matrix)
+    case factors(LowRankMatrix)
+
+    public var rows: Int {
+        switch self {
+        case .dense(let matrix): return matrix.rows
+        case .factors(let factors): return factors.rows
+        }
+    }
+
+    public var columns: Int {
+        switch self {
+        case .dense(let matrix): return matrix.columns
+        case .factors(let factors): return factors.columns
+        }
+    }
+
+    /// A(M), from the factors in the family's factored form when that is what the stream
+    /// has: O(m·k) for completion (a dot product of a factor row pair per entry), never a
+    /// d1×d2 matrix for bilinear and quadratic sensing.
+    func measured(by measurementOperator: any MeasurementOperator) -> [Double] {
+        switch self {
+        case .dense(let matrix): return measurementOperator.apply(matrix)
+        case .factors(let factors): return measurementOperator.applyFactored(left: factors.left, right: factors.right)
+        }
+    }
+
+    /// M as d1×d2 numbers, for Gaussian sensing, whose operator holds m·d1·d2.
+    var denseMatrix: Matrix {
+        switch self {
+        case .dense(let matrix): return matrix
+        case .factors(let factors): return factors.dense()
+        }
+    }
+
+    /// The number of singular values above max(d1, d2)·ε·σ₁, each form by its own SVD.
+    public func numericalRank() throws -> Int {
+        switch self {
+        case .dense(let matrix): return try LAPACK.numericalRank(matrix)
+        case .factors(let factors): return try factors.numericalRank()
+        }
+    }
+
+    /// ‖M − Mᵀ‖_F and ‖M‖_F, for a square M; from the factors, M − Mᵀ = [L R]·[R −L]ᵀ.
+    func asymmetry() throws -> (asymmetry: Double, norm: Double) {
+        switch self {
+        case .dense(let matrix):
+            return ((matrix - matrix.transposed()).frobeniusNorm, matrix.frobeniusNorm)
+        case .factors(let factors):
+            let transposed = LowRankMatrix(left: factors.right, right: factors.left)
+            return (try factors.frobeniusDistance(to: transposed), try factors.frobeniusNorm())
+        }
+    }
+}
+
 /// Draws measurements of `truth` and writes them to `writer`: the operator's frames and
 /// `observations`, then the same with the `holdout_` prefix when asked.
 ///
@@ -49,13 +108,19 @@ public struct MeasurementSpecification: Sendable {
 @discardableResult
 public func writeMeasurements(truth: Matrix, rank: Int, specification spec: MeasurementSpecification,
                               provenance: JSONValue, to writer: FrameWriter) throws -> Int {
+    try writeMeasurements(truth: .dense(truth), rank: rank, specification: spec, provenance: provenance, to: writer)
+}
+
+@discardableResult
+public func writeMeasurements(truth: MeasuredTruth, rank: Int, specification spec: MeasurementSpecification,
+                              provenance: JSONValue, to writer: FrameWriter) throws -> Int {
     let d1 = truth.rows
     let d2 = truth.columns
     let m = try measurementCount(spec, rows: d1, columns: d2, rank: rank)
     if spec.family == .quadratic {
         guard d1 == d2 else { throw InstanceError("--operator quadratic needs a square truth, got \(d1)×\(d2)") }
-        let asymmetry = (truth - truth.transposed()).frobeniusNorm
-        guard asymmetry <= 1e-12 * max(truth.frobeniusNorm, 1) else {
+        let (asymmetry, norm) = try truth.asymmetry()
+        guard asymmetry <= 1e-12 * max(norm, 1) else {
             throw InstanceError("--operator quadratic needs a symmetric truth (x_iᵀ M x_i only sees its symmetric part); ‖M − Mᵀ‖_F = \(asymmetry)")
         }
     }
@@ -107,7 +172,7 @@ private func measurementCount(_ spec: MeasurementSpecification, rows d1: Int, co
 /// Returns the observed positions for completion (so a held-out set can avoid them; empty for
 /// other families) and the number of measurements.
 @discardableResult
-private func writeMeasurementSet(truth: Matrix, count: Int, purpose: UInt64, excludedEntries: Set<Int>,
+private func writeMeasurementSet(truth: MeasuredTruth, count: Int, purpose: UInt64, excludedEntries: Set<Int>,
                                  prefix: String, spec: MeasurementSpecification,
                                  provenance: JSONValue, to writer: FrameWriter) throws -> (observed: Set<Int>, count: Int) {
     let d1 = truth.rows
@@ -155,9 +220,17 @@ private func writeMeasurementSet(truth: Matrix, count: Int, purpose: UInt64, exc
 
     if spec.family != .gaussian { operatorFrameNames = operatorFrames.map(\.header.name) }
     for frame in operatorFrames { try writer.write(frame) }
-    var observations = try measurementOperator?.apply(truth)
-        ?? writeGaussianSensing(truth: truth, count: count, name: prefix + FrameName.sensing, attributes: attributes,
-                                seed: seed, streamBase: purpose << 32, threads: spec.threads, to: writer)
+    var observations: [Double]
+    if let measurementOperator {
+        // From factors, the identity's observations are the d1×d2 product (it observes every
+        // entry); the other families never form it.
+        observations = truth.measured(by: measurementOperator)
+    } else {
+        // The sensing array written holds m·d1·d2 numbers, m times the dense truth.
+        observations = try writeGaussianSensing(truth: truth.denseMatrix, count: count, name: prefix + FrameName.sensing,
+                                                attributes: attributes, seed: seed, streamBase: purpose << 32,
+                                                threads: spec.threads, to: writer)
+    }
     var noiseStandardDeviation = 0.0
     var noiseNorm = 0.0
     if spec.noise > 0 {

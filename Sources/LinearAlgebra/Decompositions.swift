@@ -111,6 +111,32 @@ public enum LAPACK {
         return Matrix(rows: b.rows, columns: b.columns, columnMajor: solution)
     }
 
+    /// The triangle R of A = Q·R (Householder, dgeqrf), min(m, n)×n and upper trapezoidal, Q
+    /// having min(m, n) orthonormal columns; any shape. Since Q preserves norms and inner
+    /// products, R stands in for A wherever only AᵀA matters, e.g. ‖A·Bᵀ‖ = ‖R_A·R_Bᵀ‖ for
+    /// every unitarily invariant norm. Householder QR is backward stable: the computed R is
+    /// the exact one of A + δA with ‖δA‖ ≲ ε‖A‖, column by column.
+    public static func thinR(_ a: Matrix) throws(LinearAlgebraError) -> Matrix {
+        let p = min(a.rows, a.columns)
+        guard p > 0 else { return Matrix.zeros(rows: p, columns: a.columns) }
+        var entries = a.storage
+        var m = blasInt(a.rows), n = blasInt(a.columns), lda = leadingDimension(a)
+        var reflectorScales = [Double](repeating: 0, count: p)
+        let info = withOptimalWorkspace { work, lwork in
+            var info: Int32 = 0
+            dgeqrf_(&m, &n, &entries, &lda, &reflectorScales, work, lwork, &info)
+            return info
+        }
+        try LinearAlgebraError.check(info, routine: "dgeqrf")
+        var triangle = Matrix.zeros(rows: p, columns: a.columns)
+        for column in 0 ..< a.columns {
+            for row in 0 ... min(column, p - 1) {
+                triangle[row, column] = entries[row + column * a.rows]
+            }
+        }
+        return triangle
+    }
+
     /// The m×n factor Q of the thin QR decomposition A = Q·R of a tall (m ≥ n) matrix. Columns
     /// are signed so that R has a nonnegative diagonal: this makes the factorization unique and,
     /// for A with i.i.d. Gaussian entries, makes Q uniformly (Haar) distributed, which the plain

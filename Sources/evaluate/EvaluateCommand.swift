@@ -20,12 +20,12 @@ struct EvaluateCommand: ParsableCommand {
               relative_error        ‖X̂ − M♮‖_F / ‖M♮‖_F
               recovered             relative_error ≤ --tol (default 1e-6)
               numerical_rank        #{σ_i(X̂) > --rank-tol·σ₁} (default 1e-8)
-              singular_values       the 10 largest σ_i(X̂)
+              singular_values       the 10 largest σ_i(X̂) (fewer when min(d1, d2) < 10)
               residual              ‖A(X̂) − b‖/‖b‖, recomputed from the operator
               holdout_error         ‖A_h(X̂) − b_h‖/‖b_h‖ on the holdout_ frames
               scaled_trace          str = ‖D1L‖² + ‖D2R‖² of estimate_left, _right
               flattest              2‖D1 M♮ D2‖_*, the least str of any factorization
-                                    of M♮ (dense: the SVD of a d1×d2 matrix)
+                                    of M♮ (from truth_left, truth_right: (D1U)(D2V)ᵀ)
               balancedness          ‖LᵀL − RᵀR‖_F / ‖LᵀL‖_F
               norm_minimality       (‖L‖² + ‖R‖²)/(2‖X̂‖_*), 1 when minimum-norm
               outlier_precision     with an outliers_support record: of the
@@ -39,9 +39,17 @@ struct EvaluateCommand: ParsableCommand {
 
             A key whose frames are absent is null (JSON), empty (CSV) or left out (table), and \
             the absent frames are listed under 'missing'; the exit status is still 0. A stream \
-            with neither 'truth' nor 'estimate' is an error (exit 1). Without 'estimate' but \
-            with its factors, X̂ = L·Rᵀ. For --depth N estimates, the factor metrics and \
-            sharpness refer to the two factors in the stream (W_N⋯W_2 and W_1ᵀ).
+            with neither a truth nor an estimate is an error (exit 1).
+
+            Factors first: with estimate_left and estimate_right, X̂ = L·Rᵀ, and with \
+            truth_left and truth_right, M♮ = U·Vᵀ; every key then comes from the factors in \
+            O((d1 + d2)·k² + m·k), no d1×d2 matrix formed (relative_error through thin QR of \
+            [L U] and [R −V], accurate to about 1e-16·‖M♮‖; singular values from a k×k core, \
+            zeros past the factors' width). The dense 'truth' and 'estimate' frames are used \
+            only when their factors are absent, and are decoded only up to --dense-limit \
+            entries (default 2^24 = 16777216): above it, the keys that would need one are null \
+            and one line on stderr says which and why. For --depth N estimates, the factor \
+            metrics and sharpness refer to the two factors in the stream (W_N⋯W_2 and W_1ᵀ).
 
             Formats: table for people; json, one object per line per stream (JSON Lines); csv, \
             a header and one row per stream, lists joined by ';' within a cell. The default is \
@@ -76,6 +84,10 @@ struct EvaluateCommand: ParsableCommand {
             help: ArgumentHelp("A position is detected as an outlier when |b − A(X̂)| > t·max|b|.", valueName: "t"))
     var outlierThreshold = EvaluationOptions().outlierThreshold
 
+    @Option(name: .customLong("dense-limit"),
+            help: ArgumentHelp("Decode a dense truth or estimate without factors only up to n entries (d1·d2).", valueName: "n"))
+    var denseLimit = EvaluationOptions().denseLimit
+
     @Flag(help: "Also report sharpness, the largest Hessian eigenvalue of the loss at the stored factors.")
     var sharpness = false
 
@@ -104,6 +116,7 @@ struct EvaluateCommand: ParsableCommand {
                 let evaluation = StreamEvaluation(options: options)
                 try evaluation.consume(try inputOptions.makeReader(path: path), forwardingTo: forwarding)
                 let result = try evaluation.report()
+                for note in result.notes { StandardStreams.error("evaluate: \(path == "-" ? "stdin" : path): \(note)") }
                 switch chosenFormat {
                 case .table: try destination.write(result.table(title: path == "-" ? "stdin" : path))
                 case .json: try destination.write(result.json + "\n")
@@ -119,11 +132,13 @@ struct EvaluateCommand: ParsableCommand {
         guard tol >= 0 else { throw ToolError("--tol must be ≥ 0") }
         guard rankTolerance > 0, rankTolerance < 1 else { throw ToolError("--rank-tol must be in (0, 1)") }
         guard outlierThreshold >= 0 else { throw ToolError("--outlier-threshold must be ≥ 0") }
+        guard denseLimit >= 0 else { throw ToolError("--dense-limit must be ≥ 0") }
         var options = EvaluationOptions()
         options.recoveryTolerance = tol
         options.rankTolerance = rankTolerance
         options.outlierThreshold = outlierThreshold
         options.sharpness = sharpness
+        options.denseLimit = denseLimit
         return options
     }
 }

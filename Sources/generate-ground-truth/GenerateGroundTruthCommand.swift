@@ -11,12 +11,18 @@ struct GenerateGroundTruthCommand: ParsableCommand {
         commandName: toolName,
         abstract: "Write a random low-rank ground truth and its factors as a frame stream.",
         discussion: """
-            Writes three frames: truth (d1×d2), truth_left (d1×r) and truth_right (d2×r), with \
+            Writes truth (d1×d2, up to a size: see below), truth_left (d1×r) and truth_right (d2×r), with \
             truth = truth_left·truth_rightᵀ computed from the stored factors, so a solver can be \
-            checked against either. The attributes of truth give the kind, rank, the nonzero \
+            checked against either. The attributes of each give the kind, rank, the nonzero \
             singular values (descending), the condition number σ1/σr, the incoherence μ of the \
             left and right singular subspaces, and the provenance (tool, version, seed, and the \
             arguments that remake the frames, defaults included).
+
+            Above 2^24 entries (d1·d2 > 16777216, e.g. beyond 4096×4096) the dense truth is \
+            left out and never formed: the stream holds truth_left and truth_right alone, \
+            (d1 + d2)·r numbers instead of d1·d2 (at 10^4×10^4 rank 10, 1.5 MiB instead of \
+            763 MiB), and every tool works from them. --truth dense keeps it at any size, \
+            --truth factors leaves it out at any size.
 
             Kinds (psd and signed need d1 = d2):
               gaussian     L·Rᵀ with L, R Gaussian (the default)
@@ -48,6 +54,7 @@ struct GenerateGroundTruthCommand: ParsableCommand {
               generate-ground-truth --d1 60 --d2 40 --rank 5 --kind orthonormal \\
                   --condition 10 --normalize spectral | frames ls
               generate-ground-truth --d1 200 --rank 4 --spikiness 0.5 -o spiky.frames
+              generate-ground-truth --d1 10000 --rank 10 | frames ls   # truth_left, truth_right
               generate-ground-truth --d1 40 --rank 2 --kind signed --rank-neg 1 \\
                   --seed 7 | frames export truth --csv -
             """,
@@ -85,6 +92,10 @@ struct GenerateGroundTruthCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Random seed; the same seed gives the same bytes.", valueName: "s"))
     var seed: UInt64 = 0
 
+    @Option(help: ArgumentHelp("Write the dense truth frame too (dense), the factors alone (factors), or dense up to 2^24 entries only (auto).",
+                               valueName: "form"))
+    var truth: GroundTruthSpecification.TruthStorage = .auto
+
     @Flag(help: "Print nothing on stderr but errors (by default a one-line summary goes to a terminal).")
     var quiet = false
 
@@ -121,7 +132,8 @@ struct GenerateGroundTruthCommand: ParsableCommand {
         }
         return GroundTruthSpecification(
             rows: rows, columns: columns ?? rows, rank: rank, negativeRank: negativeRank, kind: kind,
-            spectrum: requestedSpectrum, spikiness: spikiness, normalization: normalize, seed: seed)
+            spectrum: requestedSpectrum, spikiness: spikiness, normalization: normalize, seed: seed,
+            truthStorage: truth)
     }
 }
 
@@ -136,3 +148,4 @@ private func parseSpectrum(_ text: String) throws -> [Double] {
 
 extension GroundTruthSpecification.Kind: ExpressibleByArgument {}
 extension GroundTruthSpecification.Normalization: ExpressibleByArgument {}
+extension GroundTruthSpecification.TruthStorage: ExpressibleByArgument {}

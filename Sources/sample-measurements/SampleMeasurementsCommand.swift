@@ -11,8 +11,12 @@ struct SampleMeasurementsCommand: ParsableCommand {
         commandName: "sample-measurements",
         abstract: "Measure the ground truth on stdin with a random operator; append operator and observations.",
         discussion: """
-            Reads a stream holding a 'truth' frame, passes every frame on unchanged, and appends \
+            Reads a stream holding the ground truth, passes every frame on unchanged, and appends \
             the operator's frames and 'observations' (then 'holdout_…' copies with --holdout). \
+            The truth measured is 'truth' when the stream has it, else truth_left·truth_rightᵀ \
+            (large truths come as factors alone, see generate-ground-truth --truth): completion, \
+            bilinear and quadratic sensing then never form the d1×d2 matrix, and the \
+            observations agree with those of the dense truth to rounding. \
             The operator is stored compactly: Gaussian as the m×d1×d2 array 'sensing', bilinear \
             as 'sensing_left' (rows a_i) and 'sensing_right' (rows c_i), completion as the m×2 \
             int64 'entries' (row, column; 0-based), quadratic as the m×d 'features' (rows x_i); \
@@ -78,36 +82,67 @@ struct SampleMeasurementsCommand: ParsableCommand {
             BLASThreads.runSingleThreaded()
             let reader = try input.makeReader()
             let stream = try output.makeOutput()
-            var truth: Frame?
+            var truthFrames: [String: Frame] = [:]
             var alreadyMeasured = false
+            let truthNames: Set = [FrameName.truth, FrameName.truthLeft, FrameName.truthRight]
             try processStream(reader, to: stream.writer, select: { header in
                 alreadyMeasured = alreadyMeasured || header.name == FrameName.observations
-                return header.name == FrameName.truth ? .keep : .pass
+                return truthNames.contains(header.name) ? .keep : .pass
             }, handle: { frame in
-                truth = frame
+                truthFrames[frame.header.name] = frame
                 return []
             })
-            guard let truth else {
-                throw ToolError("the input has no '\(FrameName.truth)' frame (pipe generate-ground-truth into this tool)")
-            }
+            let (truth, description) = try measuredTruth(truthFrames)
             guard !alreadyMeasured else {
                 throw ToolError("the input already has '\(FrameName.observations)'; remove the old measurements first (frames drop)")
             }
-            guard truth.header.shape.count == 2 else { throw ToolError("frame '\(FrameName.truth)' must be a matrix, not \(truth.header.shapeDescription)") }
-            let matrix = try Matrix(frame: truth)
-            let rank = try truth.header.attributes[AttributeKey.rank]?.integerValue.map(Int.init) ?? LAPACK.numericalRank(matrix)
+            let rank = try description.attributes[AttributeKey.rank]?.integerValue.map(Int.init) ?? truth.numericalRank()
             let specification = MeasurementSpecification(family: family, size: size, noise: noise,
                                                          noiseIsAbsolute: noiseAbsolute, holdout: holdout,
                                                          seed: seed, threads: output.threads)
-            let drawn = try writeMeasurements(truth: matrix, rank: rank, specification: specification,
+            let drawn = try writeMeasurements(truth: truth, rank: rank, specification: specification,
                                               provenance: provenanceEntry(tool: "sample-measurements", seed: seed),
                                               to: stream.writer)
             try stream.finish()
             if !quiet, StandardStreams.isTerminal(2) {
-                StandardStreams.error("sample-measurements: \(family.rawValue), \(drawn) measurements of a \(matrix.rows)×\(matrix.columns) rank-\(rank) truth")
+                StandardStreams.error("sample-measurements: \(family.rawValue), \(drawn) measurements of a \(truth.rows)×\(truth.columns) rank-\(rank) truth\(description.name == FrameName.truth ? "" : " (from its factors)")")
             }
         }
     }
+}
+
+/// The truth to measure and the frame whose header describes it: `truth` when the stream has
+/// it, else `truth_left`·`truth_rightᵀ`.
+private func measuredTruth(_ frames: [String: Frame]) throws -> (truth: MeasuredTruth, description: FrameHeader) {
+    func matrix(_ name: String) throws -> Matrix? {
+        guard let frame = frames[name] else { return nil }
+        guard frame.header.shape.count == 2 else {
+            throw ToolError("frame '\(name)' must be a matrix, not \(frame.header.shapeDescription)")
+        }
+        return try Matrix(frame: frame)
+    }
+    let dense = try matrix(FrameName.truth)
+    let left = try matrix(FrameName.truthLeft), right = try matrix(FrameName.truthRight)
+    var factors: LowRankMatrix?
+    if let left, let right {
+        guard left.columns == right.columns else {
+            throw ToolError("frames '\(FrameName.truthLeft)' (\(left.rows)×\(left.columns)) and '\(FrameName.truthRight)' (\(right.rows)×\(right.columns)) must have the same number of columns")
+        }
+        factors = LowRankMatrix(left: left, right: right)
+    }
+    if let dense {
+        if let factors, factors.rows != dense.rows || factors.columns != dense.columns {
+            throw ToolError("frame '\(FrameName.truth)' is \(dense.rows)×\(dense.columns) but its factors make a \(factors.rows)×\(factors.columns) matrix")
+        }
+        return (.dense(dense), frames[FrameName.truth]!.header)
+    }
+    guard let factors else {
+        let present = [FrameName.truthLeft, FrameName.truthRight].filter { frames[$0] != nil }
+        throw ToolError(present.isEmpty
+            ? "the input has neither a '\(FrameName.truth)' frame nor '\(FrameName.truthLeft)' and '\(FrameName.truthRight)' (pipe generate-ground-truth into this tool)"
+            : "the input has '\(present[0])' but not its partner, nor a '\(FrameName.truth)' frame")
+    }
+    return (.factors(factors), frames[FrameName.truthLeft]!.header)
 }
 
 extension OperatorFamily: ExpressibleByArgument {}

@@ -17,6 +17,11 @@ private let specificationPerKind: [GroundTruthSpecification] = [
     GroundTruthSpecification(rows: 10, columns: 10, rank: 2, negativeRank: 2, kind: .signed, seed: 4),
 ]
 
+/// The dense truth, which every specification here is small enough to carry.
+private func denseTruth(_ generated: GroundTruth) throws -> Matrix {
+    try #require(generated.truth)
+}
+
 /// The first `count` columns of `matrix`.
 private func leadingColumns(_ matrix: Matrix, _ count: Int) -> Matrix {
     Matrix(rows: matrix.rows, columns: count, columnMajor: Array(matrix.storage.prefix(matrix.rows * count)))
@@ -42,28 +47,28 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
         let rank = specification.totalRank
         #expect(generated.left.rows == specification.rows && generated.left.columns == rank)
         #expect(generated.right.rows == specification.columns && generated.right.columns == rank)
-        #expect(maxAbsDifference(generated.truth, naiveProduct(generated.left, naiveTranspose(generated.right))) < 1e-15)
+        #expect(maxAbsDifference(try denseTruth(generated), naiveProduct(generated.left, naiveTranspose(generated.right))) < 1e-15)
     }
 
     @Test(arguments: specificationPerKind)
     func lapackFindsExactlyTheRequestedRank(specification: GroundTruthSpecification) throws {
         let generated = try generateGroundTruth(specification)
-        let singularValues = try LAPACK.singularValues(generated.truth)
+        let singularValues = try LAPACK.singularValues(denseTruth(generated))
         let rank = specification.totalRank
         #expect(singularValues[rank - 1] > 1e-6)
         #expect(singularValues[rank] < 1e-14)
-        #expect(try LAPACK.numericalRank(generated.truth, relativeTolerance: 1e-10) == rank)
+        #expect(try LAPACK.numericalRank(denseTruth(generated), relativeTolerance: 1e-10) == rank)
     }
 
     @Test(arguments: specificationPerKind)
     func reportedSpectrumAndIncoherenceAgreeWithAFullSVD(specification: GroundTruthSpecification) throws {
         let generated = try generateGroundTruth(specification)
         let rank = specification.totalRank
-        let singularValues = try LAPACK.singularValues(generated.truth)
+        let singularValues = try LAPACK.singularValues(denseTruth(generated))
         #expect(generated.singularValues.count == rank)
         #expect(maxAbsDifference(generated.singularValues, Array(singularValues.prefix(rank))) < 1e-14)
         #expect(abs(generated.conditionNumber - singularValues[0] / singularValues[rank - 1]) < 1e-10)
-        let (left, right) = try incoherenceFromFullSVD(generated.truth, rank: rank)
+        let (left, right) = try incoherenceFromFullSVD(denseTruth(generated), rank: rank)
         #expect(abs(generated.incoherenceLeft - left) < 1e-10)
         #expect(abs(generated.incoherenceRight - right) < 1e-10)
     }
@@ -73,21 +78,21 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
         let generated = try generateGroundTruth(
             GroundTruthSpecification(rows: 15, columns: 11, rank: 3, kind: .orthonormal, spectrum: .explicit(values),
                           normalization: .none, seed: 5))
-        #expect(maxAbsDifference(try LAPACK.singularValues(generated.truth).prefix(3).map { $0 }, [3, 2, 0.5]) < 1e-13)
+        #expect(maxAbsDifference(try LAPACK.singularValues(denseTruth(generated)).prefix(3).map { $0 }, [3, 2, 0.5]) < 1e-13)
     }
 
     @Test func orthonormalExplicitSpectrumIsScaledToUnitFrobeniusNorm() throws {
         let generated = try generateGroundTruth(
             GroundTruthSpecification(rows: 15, columns: 11, rank: 3, kind: .orthonormal, spectrum: .explicit([3, 2, 0.5]), seed: 5))
         let norm = (9.0 + 4 + 0.25).squareRoot()
-        #expect(maxAbsDifference(Array(try LAPACK.singularValues(generated.truth).prefix(3)), [3 / norm, 2 / norm, 0.5 / norm]) < 1e-14)
+        #expect(maxAbsDifference(Array(try LAPACK.singularValues(denseTruth(generated)).prefix(3)), [3 / norm, 2 / norm, 0.5 / norm]) < 1e-14)
     }
 
     @Test func orthonormalConditionNumberGivesAGeometricSpectrumFromOne() throws {
         let generated = try generateGroundTruth(
             GroundTruthSpecification(rows: 20, columns: 20, rank: 4, kind: .orthonormal, spectrum: .geometric(conditionNumber: 1000),
                           normalization: .spectral, seed: 6))
-        let singularValues = Array(try LAPACK.singularValues(generated.truth).prefix(4))
+        let singularValues = Array(try LAPACK.singularValues(denseTruth(generated)).prefix(4))
         #expect(maxAbsDifference(singularValues, [1, 0.1, 0.01, 0.001]) < 1e-14)
         #expect(abs(generated.conditionNumber - 1000) < 1e-9)
     }
@@ -95,14 +100,14 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
     @Test func orthonormalDefaultsToConditionNumberOne() throws {
         let generated = try generateGroundTruth(GroundTruthSpecification(rows: 8, columns: 6, rank: 2, kind: .orthonormal, seed: 7))
         let expected = 1 / 2.0.squareRoot()
-        #expect(maxAbsDifference(Array(try LAPACK.singularValues(generated.truth).prefix(2)), [expected, expected]) < 1e-14)
+        #expect(maxAbsDifference(Array(try LAPACK.singularValues(denseTruth(generated)).prefix(2)), [expected, expected]) < 1e-14)
     }
 
     @Test func psdTruthIsSymmetricPositiveSemidefiniteOfTheRequestedRank() throws {
         let generated = try generateGroundTruth(GroundTruthSpecification(rows: 14, columns: 14, rank: 4, kind: .psd, seed: 8))
         #expect(generated.left == generated.right)
-        #expect(maxAbsDifference(generated.truth, generated.truth.transposed()) < 1e-16)
-        let eigenvalues = try LAPACK.symmetricEigenvalues(generated.truth)
+        #expect(maxAbsDifference(try denseTruth(generated), try denseTruth(generated).transposed()) < 1e-16)
+        let eigenvalues = try LAPACK.symmetricEigenvalues(denseTruth(generated))
         #expect(eigenvalues.allSatisfy { $0 >= -1e-12 })
         #expect(eigenvalues.count { $0 > 1e-10 } == 4)
     }
@@ -110,10 +115,10 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
     @Test func signedTruthHasR1PositiveAndR2NegativeEigenvalues() throws {
         let generated = try generateGroundTruth(
             GroundTruthSpecification(rows: 16, columns: 16, rank: 3, negativeRank: 2, kind: .signed, seed: 9))
-        let eigenvalues = try LAPACK.symmetricEigenvalues(generated.truth)
+        let eigenvalues = try LAPACK.symmetricEigenvalues(denseTruth(generated))
         #expect(eigenvalues.count { $0 > 1e-10 } == 3)
         #expect(eigenvalues.count { $0 < -1e-10 } == 2)
-        #expect(maxAbsDifference(generated.truth, generated.truth.transposed()) < 1e-15)
+        #expect(maxAbsDifference(try denseTruth(generated), try denseTruth(generated).transposed()) < 1e-15)
         // right = [U1 −U2]: the first r1 columns agree with left, the last r2 are negated.
         for column in 0 ..< 5 {
             #expect(generated.right.column(column) == generated.left.column(column).map { column < 3 ? $0 : -$0 })
@@ -124,17 +129,17 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
     func normalizationGivesUnitNorm(specification: GroundTruthSpecification) throws {
         var frobenius = specification
         frobenius.normalization = .frobenius
-        #expect(abs(try generateGroundTruth(frobenius).truth.frobeniusNorm - 1) < 1e-14)
+        #expect(abs(try denseTruth(generateGroundTruth(frobenius)).frobeniusNorm - 1) < 1e-14)
 
         var spectral = specification
         spectral.normalization = .spectral
-        #expect(abs(try LAPACK.spectralNorm(try generateGroundTruth(spectral).truth) - 1) < 1e-14)
+        #expect(abs(try LAPACK.spectralNorm(try denseTruth(generateGroundTruth(spectral))) - 1) < 1e-14)
 
         // Normalizing only rescales: the unnormalized truth, scaled to unit norm, is the same matrix.
         var unnormalized = specification
         unnormalized.normalization = .none
-        let drawn = try generateGroundTruth(unnormalized).truth
-        #expect(maxAbsDifference(drawn * (1 / drawn.frobeniusNorm), try generateGroundTruth(frobenius).truth) < 1e-14)
+        let drawn = try denseTruth(generateGroundTruth(unnormalized))
+        #expect(maxAbsDifference(drawn * (1 / drawn.frobeniusNorm), try denseTruth(generateGroundTruth(frobenius))) < 1e-14)
     }
 }
 
@@ -185,7 +190,7 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
     @Test func fullySpikySignedTruthKeepsItsRank() throws {
         let generated = try generateGroundTruth(
             GroundTruthSpecification(rows: 12, columns: 12, rank: 2, negativeRank: 3, kind: .signed, spikiness: 1))
-        #expect(try LAPACK.numericalRank(generated.truth, relativeTolerance: 1e-10) == 5)
+        #expect(try LAPACK.numericalRank(denseTruth(generated), relativeTolerance: 1e-10) == 5)
         #expect(abs(generated.incoherenceLeft - 12.0 / 5) < 1e-12)
     }
 }
@@ -222,7 +227,7 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
         let frames = generated.frames(provenance: provenance)
         #expect(frames.map(\.header.name) == [FrameName.truth, FrameName.truthLeft, FrameName.truthRight])
         #expect(frames.map(\.header.shape) == [[10, 10], [10, 3], [10, 3]])
-        #expect(try Matrix(frame: frames[0]) == generated.truth)
+        #expect(try Matrix(frame: frames[0]) == denseTruth(generated))
         #expect(try Matrix(frame: frames[1]) == generated.left)
         #expect(try Matrix(frame: frames[2]) == generated.right)
 
@@ -251,13 +256,13 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
                                                       spectrum: .explicit([2, 0.25]), seed: 12)
         #expect(specification.commandLineArguments == [
             "--d1", "6", "--d2", "4", "--rank", "2", "--kind", "orthonormal", "--spectrum", "2.0,0.25",
-            "--spikiness", "0.0", "--normalize", "fro", "--seed", "12",
+            "--spikiness", "0.0", "--normalize", "fro", "--seed", "12", "--truth", "dense",
         ])
         let signed = GroundTruthSpecification(rows: 5, columns: 5, rank: 1, negativeRank: 0, kind: .signed,
                                               normalization: .none)
         #expect(signed.commandLineArguments == [
             "--d1", "5", "--d2", "5", "--rank", "1", "--rank-neg", "0", "--kind", "signed",
-            "--spikiness", "0.0", "--normalize", "none", "--seed", "0",
+            "--spikiness", "0.0", "--normalize", "none", "--seed", "0", "--truth", "dense",
         ])
     }
 }
@@ -287,5 +292,56 @@ private func incoherenceFromFullSVD(_ truth: Matrix, rank: Int) throws -> (left:
         } catch {
             Issue.record("unexpected error \(error)")
         }
+    }
+}
+
+/// Which frames carry the truth: decided from the shape before anything is allocated, so the
+/// large cases are checked without drawing them.
+@Suite struct TruthStorageTests {
+    private func specification(_ rows: Int, _ columns: Int, _ storage: GroundTruthSpecification.TruthStorage = .auto)
+        -> GroundTruthSpecification {
+        GroundTruthSpecification(rows: rows, columns: columns, rank: 1, truthStorage: storage)
+    }
+
+    @Test func autoKeepsTheDenseTruthUpToTwoToTheTwentyFourEntries() {
+        #expect(specification(4096, 4096).carriesDenseTruth)
+        #expect(specification(1, 1 << 24).carriesDenseTruth)
+        #expect(specification(2000, 2000).carriesDenseTruth)
+        #expect(!specification(4097, 4096).carriesDenseTruth)
+        #expect(!specification((1 << 24) + 1, 1).carriesDenseTruth)
+        #expect(!specification(10_000, 10_000).carriesDenseTruth)
+        // A product that overflows Int is beyond any limit, not negative and under it.
+        #expect(!specification(1 << 40, 1 << 40).carriesDenseTruth)
+    }
+
+    @Test func anExplicitChoiceHoldsAtEverySize() {
+        #expect(specification(10_000, 10_000, .dense).carriesDenseTruth)
+        #expect(!specification(3, 2, .factors).carriesDenseTruth)
+    }
+
+    @Test func provenanceRecordsTheStorageAsResolved() {
+        #expect(specification(10_000, 10_000).commandLineArguments.suffix(2) == ["--truth", "factors"])
+        #expect(specification(10, 10).commandLineArguments.suffix(2) == ["--truth", "dense"])
+        #expect(specification(10, 10, .factors).commandLineArguments.suffix(2) == ["--truth", "factors"])
+    }
+
+    @Test(arguments: specificationPerKind)
+    func factorsAloneChangeNothingButTheMissingTruthFrame(specification: GroundTruthSpecification) throws {
+        var factorsOnly = specification
+        factorsOnly.truthStorage = .factors
+        let dense = try generateGroundTruth(specification)
+        let factored = try generateGroundTruth(factorsOnly)
+        #expect(factored.truth == nil && dense.truth != nil)
+        #expect(factored.left == dense.left && factored.right == dense.right)
+        #expect(factored.singularValues == dense.singularValues)
+        #expect(factored.incoherenceLeft == dense.incoherenceLeft && factored.incoherenceRight == dense.incoherenceRight)
+
+        let frames = factored.frames(provenance: "p")
+        let denseFrames = dense.frames(provenance: "p")
+        #expect(frames.map(\.header.name) == [FrameName.truthLeft, FrameName.truthRight])
+        #expect(frames == Array(denseFrames.dropFirst()))
+        // The description scripts read on `truth` is on the factors too.
+        #expect(frames[0].header.attributes == denseFrames[0].header.attributes)
+        #expect(frames[0].header.attributes[AttributeKey.conditionNumber] == .double(dense.conditionNumber))
     }
 }

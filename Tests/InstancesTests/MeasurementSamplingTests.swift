@@ -11,6 +11,11 @@ private let provenance: JSONValue = ["tool": "test"]
 /// The frames `writeMeasurements` writes, read back from memory.
 private func sampleMeasurements(truth: Matrix, rank: Int, specification: MeasurementSpecification,
                                 provenance: JSONValue) throws -> [Frame] {
+    try sampleMeasurements(truth: .dense(truth), rank: rank, specification: specification, provenance: provenance)
+}
+
+private func sampleMeasurements(truth: MeasuredTruth, rank: Int, specification: MeasurementSpecification,
+                                provenance: JSONValue) throws -> [Frame] {
     let sink = MemorySink()
     let writer = FrameWriter(sink: sink)
     try writeMeasurements(truth: truth, rank: rank, specification: specification, provenance: provenance, to: writer)
@@ -158,5 +163,58 @@ private func spectralDistanceFromIdentity(_ squared: SquaredScaling) throws -> D
         #expect(attempt(MeasurementSpecification(family: .gaussian, size: .probability(0.5)))?.contains("--p applies to --operator completion only") == true)
         #expect(attempt(MeasurementSpecification(family: .completion, size: .probability(1.5)))?.contains("--p must be in (0, 1]") == true)
         #expect(attempt(MeasurementSpecification(family: .identity, size: .oversampling(5), holdout: 3))?.contains("--holdout") == true)
+    }
+}
+
+/// A truth that comes as factors alone is measured without its dense product: the same
+/// operator is drawn, and the observations are those of the product to rounding.
+@Suite struct FactoredTruthSamplingTests {
+    let left = gaussianMatrix(rows: 11, columns: 2, seed: 21)
+    let right = gaussianMatrix(rows: 8, columns: 2, seed: 22)
+
+    @Test(arguments: [OperatorFamily.gaussian, .bilinear, .completion, .identity])
+    func theSameOperatorMeasuresTheProduct(family: OperatorFamily) throws {
+        let specification = MeasurementSpecification(family: family, size: .count(40), holdout: family == .identity ? 0 : 7, seed: 5)
+        let dense = try sampleMeasurements(truth: BLAS.matmul(left, right, transposeB: true), rank: 2,
+                                           specification: specification, provenance: provenance)
+        let factored = try sampleMeasurements(truth: .factors(LowRankMatrix(left: left, right: right)), rank: 2,
+                                              specification: specification, provenance: provenance)
+        #expect(factored.map(\.header) == dense.map(\.header))
+        for (a, b) in zip(factored, dense) where !a.header.name.hasSuffix(FrameName.observations) {
+            #expect(a == b, "\(a.header.name)")
+        }
+        for name in [FrameName.observations, FrameName.holdoutPrefix + FrameName.observations] {
+            guard let a = factored.first(where: { $0.header.name == name }) else { continue }
+            let b = try #require(dense.first { $0.header.name == name })
+            let scale = b.data.doubles.map(abs).max()!
+            #expect(zip(a.data.doubles, b.data.doubles).allSatisfy { abs($0 - $1) <= 1e-14 * scale }, "\(name)")
+        }
+    }
+
+    @Test func completionObservesDotProductsOfFactorRows() throws {
+        let frames = byName(try sampleMeasurements(truth: .factors(LowRankMatrix(left: left, right: right)), rank: 2,
+                                                   specification: MeasurementSpecification(family: .completion, size: .count(30)),
+                                                   provenance: provenance))
+        let entries = frames[FrameName.entries]!.data.integers!
+        let observations = frames[FrameName.observations]!.data.doubles
+        for i in 0..<30 {
+            let (p, q) = (entries[i], entries[30 + i])
+            #expect(abs(observations[i] - (left[p, 0] * right[q, 0] + left[p, 1] * right[q, 1])) <= 1e-15 * max(1, abs(observations[i])))
+        }
+    }
+
+    @Test func quadraticSensingChecksSymmetryOnTheFactors() throws {
+        let u = gaussianMatrix(rows: 9, columns: 2, seed: 23)
+        let signed = LowRankMatrix(left: u, right: Matrix(rows: 9, columns: 2, columnMajor: u.column(0) + u.column(1).map { -$0 }))
+        let specification = MeasurementSpecification(family: .quadratic, size: .count(25), seed: 6)
+        let factored = byName(try sampleMeasurements(truth: .factors(signed), rank: 2, specification: specification, provenance: provenance))
+        let dense = byName(try sampleMeasurements(truth: .dense(signed.dense()), rank: 2, specification: specification, provenance: provenance))
+        #expect(factored[FrameName.features] == dense[FrameName.features])
+        let a = factored[FrameName.observations]!.data.doubles, b = dense[FrameName.observations]!.data.doubles
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-13 * max(1, abs($1)) })
+        let square = LowRankMatrix(left: gaussianMatrix(rows: 9, columns: 2, seed: 24), right: gaussianMatrix(rows: 9, columns: 2, seed: 25))
+        #expect(throws: InstanceError.self) {
+            try sampleMeasurements(truth: .factors(square), rank: 2, specification: specification, provenance: provenance)
+        }
     }
 }

@@ -17,7 +17,9 @@ struct StreamInstance {
         let sink = MemorySink()
         let writer = FrameWriter(sink: sink)
         for frame in generated.frames(provenance: .null) { try writer.write(frame) }
-        _ = try writeMeasurements(truth: generated.truth, rank: truth.totalRank, specification: measurements,
+        // As sample-measurements does: the dense truth when the stream carries it, else its factors.
+        let measured = generated.truth.map(MeasuredTruth.dense) ?? .factors(LowRankMatrix(left: generated.left, right: generated.right))
+        _ = try writeMeasurements(truth: measured, rank: truth.totalRank, specification: measurements,
                                   provenance: .null, to: writer)
         try writer.flush()
         var frames = try Self.decode(sink.bytes)
