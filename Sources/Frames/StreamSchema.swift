@@ -152,3 +152,24 @@ public enum DenseMatrixLimit {
         return !overflow && count <= limit
     }
 }
+
+/// Which frames carry a low-rank matrix the stream also holds as factors (the truth, the
+/// estimate): the factors always, the d1×d2 product too or not.
+public enum DenseStorage: String, CaseIterable, Sendable {
+    /// Dense up to `DenseMatrixLimit.entries` entries, factors alone above.
+    case auto
+    /// The dense product as well as its factors, whatever the size.
+    case dense
+    /// The factors alone: the dense product is never formed.
+    case factors
+
+    /// Whether a d1×d2 product is formed and written, decided from the shape alone before
+    /// anything is allocated, so a dense matrix above the limit exists only when asked for.
+    public func keepsDense(rows: Int, columns: Int) -> Bool {
+        switch self {
+        case .dense: return true
+        case .factors: return false
+        case .auto: return DenseMatrixLimit.admits(rows: rows, columns: columns)
+        }
+    }
+}

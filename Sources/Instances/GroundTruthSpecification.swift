@@ -23,14 +23,8 @@ public struct GroundTruthSpecification: Sendable, Equatable {
     }
 
     /// Which frames carry the truth: the factors always, the d1×d2 product too or not.
-    public enum TruthStorage: String, CaseIterable, Sendable {
-        /// Dense up to `DenseMatrixLimit.entries` entries, factors alone above.
-        case auto
-        /// `truth` as well as its factors, whatever the size.
-        case dense
-        /// `truth_left` and `truth_right` alone: the dense product is never formed.
-        case factors
-    }
+    public typealias TruthStorage = DenseStorage
+
 
     /// How the truth is scaled once drawn.
     public enum Normalization: String, CaseIterable, Sendable {
@@ -89,13 +83,7 @@ public struct GroundTruthSpecification: Sendable, Equatable {
     /// Whether the d1×d2 `truth` is formed and written, decided from the shape alone before
     /// anything is allocated: `auto` keeps it up to `DenseMatrixLimit.entries` entries
     /// (4096×4096), so a dense matrix above that size exists only when asked for by name.
-    public var carriesDenseTruth: Bool {
-        switch truthStorage {
-        case .dense: return true
-        case .factors: return false
-        case .auto: return DenseMatrixLimit.admits(rows: rows, columns: columns)
-        }
-    }
+    public var carriesDenseTruth: Bool { truthStorage.keepsDense(rows: rows, columns: columns) }
 
     /// The rank of `M♮` including, for `signed`, its negative part: r1 + r2.
     public var totalRank: Int { rank + (negativeRank ?? 0) }

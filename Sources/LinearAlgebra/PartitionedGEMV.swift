@@ -150,7 +150,7 @@ public enum PartitionedGEMV {
     /// Blocks w, w + W, w + 2W, … go to worker w, so the assignment is fixed too.
     /// The workers are `SpinningWorkers`, awake between passes; Dispatch's when another thread
     /// holds them.
-    static func runBlocks(_ count: Int, _ body: @Sendable (Int) -> Void) {
+    public static func runBlocks(_ count: Int, _ body: @Sendable (Int) -> Void) {
         let workers = max(1, min(workerCount, count))
         if workers == 1 {
             for block in 0..<count { body(block) }
@@ -164,12 +164,12 @@ public enum PartitionedGEMV {
 }
 
 /// Raw pointers cross into worker closures; each worker touches a disjoint range.
-struct UnsafeSendablePointer: @unchecked Sendable {
-    let pointer: UnsafePointer<Double>
-    init(_ pointer: UnsafePointer<Double>) { self.pointer = pointer }
+public struct UnsafeSendablePointer<Pointee>: @unchecked Sendable {
+    public let pointer: UnsafePointer<Pointee>
+    public init(_ pointer: UnsafePointer<Pointee>) { self.pointer = pointer }
 }
 
-struct UnsafeMutableSendablePointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Double>
-    init(_ pointer: UnsafeMutablePointer<Double>) { self.pointer = pointer }
+public struct UnsafeMutableSendablePointer<Pointee>: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Pointee>
+    public init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = pointer }
 }

@@ -11,6 +11,7 @@ public struct MatrixCompletion: MeasurementOperator {
     public let entryColumns: [Int]
     public var measurementCount: Int { entryRows.count }
     public var storedEntryCount: Int { 2 * entryRows.count }
+    private let index: EntryIndex
 
     public init(rows: Int, columns: Int, entryRows: [Int], entryColumns: [Int]) throws {
         guard entryRows.count == entryColumns.count else {
@@ -21,8 +22,12 @@ public struct MatrixCompletion: MeasurementOperator {
         }
         self.rows = rows
         self.columns = columns
+        guard entryRows.count < Int(Int32.max), rows < Int(Int32.max), columns < Int(Int32.max) else {
+            throw ModelError("completion holds at most 2^31 − 1 entries, rows and columns")
+        }
         self.entryRows = entryRows
         self.entryColumns = entryColumns
+        index = EntryIndex(rows: rows, columns: columns, entryRows: entryRows, entryColumns: entryColumns)
     }
 
     public func apply(_ x: Matrix) -> [Double] {
@@ -36,46 +41,22 @@ public struct MatrixCompletion: MeasurementOperator {
     }
 
     public func applyFactored(left: Matrix, right: Matrix) -> [Double] {
-        let k = left.columns
-        // Transposed copies make each factor row contiguous, the access pattern of a lookup.
-        let leftRows = left.transposed()
-        let rightRows = right.transposed()
-        return leftRows.withUnsafeBufferPointer { l in
-            rightRows.withUnsafeBufferPointer { r in
-                (0..<measurementCount).map { i in
-                    let lBase = entryRows[i] * k
-                    let rBase = entryColumns[i] * k
-                    var sum = 0.0
-                    for j in 0..<k { sum += l[lBase + j] * r[rBase + j] }
-                    return sum
-                }
-            }
-        }
+        // Row-major copies make each factor row contiguous, the access pattern of a lookup.
+        index.applyFactored(leftRows: left.transposed().storage, rightRows: right.transposed().storage,
+                            width: left.columns, count: measurementCount)
     }
 
-    /// Each product a gather over the entries, A*(y) never formed.
+    /// Each product a gather over the entries grouped by its target, A*(y) never formed.
     public func adjointProductMaps(_ y: [Double]) -> AdjointProductMaps {
         AdjointProductMaps(setupPasses: 0, passesPerProduct: 1,
-                           timesRight: { gather(y, targets: entryRows, targetCount: rows, sources: entryColumns, factor: $0) },
-                           transposeTimesLeft: { gather(y, targets: entryColumns, targetCount: columns, sources: entryRows, factor: $0) })
+                           timesRight: { gather(y, factor: $0, byRows: true) },
+                           transposeTimesLeft: { gather(y, factor: $0, byRows: false) })
     }
 
-    /// Σ_i y_i e_{t_i} (row s_i of F): the sparse-times-dense product behind both gradient pieces.
-    private func gather(_ y: [Double], targets: [Int], targetCount: Int, sources: [Int], factor: Matrix) -> Matrix {
+    private func gather(_ y: [Double], factor: Matrix, byRows: Bool) -> Matrix {
         let k = factor.columns
-        let factorRows = factor.transposed()
-        var accumulated = Matrix.zeros(rows: k, columns: targetCount)  // transposed result, rows contiguous
-        factorRows.withUnsafeBufferPointer { f in
-            accumulated.withUnsafeMutableBufferPointer { out in
-                for i in 0..<y.count {
-                    let outBase = targets[i] * k
-                    let fBase = sources[i] * k
-                    let weight = y[i]
-                    for j in 0..<k { out[outBase + j] += weight * f[fBase + j] }
-                }
-            }
-        }
-        return accumulated.transposed()
+        let rowMajor = index.gather(y, factorRows: factor.transposed().storage, width: k, byRows: byRows)
+        return Matrix(rows: k, columns: byRows ? rows : columns, columnMajor: rowMajor).transposed()
     }
 
     /// ‖Pᵀe_p e_qᵀQ‖² = ‖P[p, :]‖²·‖Q[q, :]‖², so both gradients scale rows.

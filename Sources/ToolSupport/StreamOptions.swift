@@ -65,3 +65,6 @@ public struct StreamOutput {
         try file?.commit()
     }
 }
+
+/// `--truth` and `--estimate` take auto, dense or factors.
+extension DenseStorage: ExpressibleByArgument {}

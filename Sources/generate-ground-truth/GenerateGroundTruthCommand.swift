@@ -148,4 +148,3 @@ private func parseSpectrum(_ text: String) throws -> [Double] {
 
 extension GroundTruthSpecification.Kind: ExpressibleByArgument {}
 extension GroundTruthSpecification.Normalization: ExpressibleByArgument {}
-extension GroundTruthSpecification.TruthStorage: ExpressibleByArgument {}

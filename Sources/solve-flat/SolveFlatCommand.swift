@@ -13,8 +13,9 @@ struct SolveFlatCommand: ParsableCommand {
         discussion: """
             Reads a stream made by sample-measurements (and optionally corrupt-sparse), \
             recognises the model from its frames, passes every frame on unchanged, and appends \
-            'estimate' (X̂, d1×d2), 'estimate_left' and 'estimate_right' (X̂ = L·Rᵀ; for the \
-            quadratic model [U1 U2] and [U1 −U2]). The estimate's attributes give method, rank, \
+            'estimate' (X̂, d1×d2; left out above 2^24 entries unless --estimate dense), \
+            'estimate_left' and 'estimate_right' (X̂ = L·Rᵀ; for the quadratic model [U1 U2] and \
+            [U1 −U2]). The attributes of the first of these frames give method, rank, \
             iterations, passes (over the operator), operator_seconds, seconds, residual \
             (‖A(X̂) − b‖/‖b‖), scaled_trace (str = ‖D1L‖² + ‖D2R‖²), objective (each \
             method's own, unscaled: str for flat and convex, ‖L‖² + ‖R‖² for min-norm, plus \
@@ -35,8 +36,9 @@ struct SolveFlatCommand: ParsableCommand {
             its answer is kept only if the duality certificate confirms it to 1e-9. \
             convex solves the weighted nuclear-norm relaxation min 2‖D1XD2‖_* (plus the fit) \
             with the fit kept exactly and factors its answer by Theorem 3.2; it holds X densely. \
-            flat and convex report lower_bound, a duality certificate. With --penalized prefer \
-            convex: on that nonsmooth objective the factored methods can stall at full width. \
+            flat and convex report lower_bound, a duality certificate. With an ℓ1 fit \
+            (--l1-budget, --oracle-budget, --penalized) on robust PCA or dense sensing, flat and \
+            min-norm solve that relaxation too, under their own weights, and factor its answer. \
             --depth N factors X = W_N⋯W_1 and minimizes the Hessian trace of every layer. gd, sam and label-noise only descend the loss \
             (1/2m)‖A(L·Rᵀ) − b‖² from a random start of size --init-scale (drawn from --seed) \
             at step --step, to residual --tol, and are flat or not by implicit bias: gd from a \
@@ -122,6 +124,10 @@ struct SolveFlatCommand: ParsableCommand {
     @Option(help: "Seed of the randomized spectral start (flat, min-norm), or of the random start and the label noise (gd, sam, label-noise).")
     var seed: UInt64 = 0
 
+    @Option(help: ArgumentHelp("Write the dense estimate frame too (dense), the factors alone (factors), or dense up to 2^24 entries only (auto).",
+                               valueName: "form"))
+    var estimate: DenseStorage = .auto
+
     @Flag(name: [.short, .long], help: "No progress and no summary on stderr (warnings still appear).")
     var quiet = false
 
@@ -181,6 +187,7 @@ struct SolveFlatCommand: ParsableCommand {
         if let noiseLevel, !(noiseLevel >= 0) { throw ToolError("--noise-level must be ≥ 0") }
         options.noiseLevel = noiseLevel
         options.seed = seed
+        options.estimateStorage = estimate
         options.depth = depth
         try setImplicitMethodOptions(&options)
         let outlierChoices = [l1Budget != nil, oracleBudget, penalized].filter { $0 }.count

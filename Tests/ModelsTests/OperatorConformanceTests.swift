@@ -90,3 +90,31 @@ private struct CoreOnly: MeasurementOperator {
         return Rescaling(left: .dense(exact.left.matrix * swap), right: .dense(exact.right.matrix * (1 / swap)))
     }
 }
+
+/// Completion's products run on the helper threads over blocks of rows (or columns), each
+/// output written by one of them: the bits are those of one thread, whatever the count the
+/// operator was built for or runs with.
+@Suite("Completion: threaded products")
+struct CompletionThreadingTests {
+    @Test func bitsDoNotDependOnTheWorkerCount() throws {
+        var generator = PCG64(seed: 17)
+        let (d1, d2, m, k) = (300, 200, 5000, 4)
+        let rows = (0..<m).map { _ in Int(generator.nextUInt64() % UInt64(d1)) }
+        let columns = (0..<m).map { _ in Int(generator.nextUInt64() % UInt64(d2)) }
+        let left = gaussianMatrix(rows: d1, columns: k, generator: &generator)
+        let right = gaussianMatrix(rows: d2, columns: k, generator: &generator)
+        let y = gaussianVector(m, generator: &generator)
+        func products(workers: Int) throws -> [[Double]] {
+            let saved = PartitionedGEMV.workerCount
+            PartitionedGEMV.workerCount = workers
+            defer { PartitionedGEMV.workerCount = saved }
+            let completion = try MatrixCompletion(rows: d1, columns: d2, entryRows: rows, entryColumns: columns)
+            let maps = completion.adjointProductMaps(y)
+            return [completion.applyFactored(left: left, right: right), maps.timesRight(right).storage,
+                    maps.transposeTimesLeft(left).storage]
+        }
+        let one = try products(workers: 1)
+        #expect(try products(workers: 2) == one)
+        #expect(try products(workers: 3) == one)
+    }
+}

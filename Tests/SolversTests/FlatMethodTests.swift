@@ -120,4 +120,20 @@ struct FlatMethodTests {
         #expect(try #require(solved.attribute(SolverAttributeKey.residual)) > 1e-10)
         #expect(try solved.estimate.rows == 20)
     }
+
+    /// `--estimate factors` (the default above 2^24 entries) writes the answer as its factors
+    /// alone, with the solve's attributes on `estimate_left`; `dense` writes the product too.
+    @Test func theEstimateCanTravelAsFactorsAlone() throws {
+        let instance = try StreamInstance(truth: GroundTruthSpecification(rows: 12, columns: 10, rank: 2, seed: 3),
+                                          measurements: MeasurementSpecification(family: .gaussian, size: .oversampling(4), seed: 4))
+        var factorsOnly = options()
+        factorsOnly.estimateStorage = .factors
+        let lean = try instance.solve(factorsOnly)
+        let full = try instance.solve(options())
+        #expect(lean.frames[FrameName.estimate] == nil)
+        #expect(full.frames[FrameName.estimate] != nil)
+        #expect(full.frames[FrameName.estimateLeft]?.header.attributes[SolverAttributeKey.objective] == nil)
+        #expect(lean.attribute(SolverAttributeKey.objective) == full.attribute(SolverAttributeKey.objective))
+        #expect(relativeError(BLAS.matmul(try lean.left, try lean.right, transposeB: true), try full.estimate) <= 1e-15)
+    }
 }

@@ -72,8 +72,9 @@ struct Solved {
     var left: Matrix { get throws { try Matrix(frame: frames[FrameName.estimateLeft]!) } }
     var right: Matrix { get throws { try Matrix(frame: frames[FrameName.estimateRight]!) } }
 
+    /// From the first frame of the answer: `estimate`, or `estimate_left` when it is left out.
     func attribute(_ key: String) -> Double? {
-        frames[FrameName.estimate]?.header.attributes[key]?.doubleValue
+        (frames[FrameName.estimate] ?? frames[FrameName.estimateLeft])?.header.attributes[key]?.doubleValue
     }
 }
 

@@ -170,7 +170,7 @@ public struct FlatMethod: RecoveryMethod {
                 }
             }
             if solution.converged {
-                guard var answer = answerAtRequestedWidth else { return solution }
+                guard var answer = answerAtRequestedWidth else { return growsWidth ? try problem.fittedToRank(solution) : solution }
                 answer.iterations = iterations
                 answer.diagnosis = "\(Self.widthOptions(requested)) is too small: the flattest fit needs \(problem.rankDescription(of: solution.parameters)) (certified at \(Self.widthOptions(problem.factorization))); rerun with that or without the width options"
                 return answer
@@ -236,6 +236,25 @@ extension FlatMethod {
 }
 
 extension RecoveryProblem {
+    /// A certified answer on the factorization that holds exactly its nonzero columns (weighted
+    /// singular values above rounding, 1e-14 of the largest, so X is the same to rounding and
+    /// the certificate stands): no zero columns in what is written, and a rank attribute that
+    /// is the answer's.
+    func fittedToRank(_ solution: FactoredSolution) throws -> FactoredSolution {
+        let all = try significantTriples(solution.parameters, all: true)
+        let largest = all.values.first ?? 0
+        let kept = all.values.indices.filter { all.values[$0] > 1e-14 * largest }
+        let values = kept.map { all.values[$0] }
+        let left = joinColumns(kept.map { all.left[$0] }, rows: factorization.rows)
+        let right = joinColumns(kept.map { all.right[$0] }, rows: factorization.columns)
+        let fitted = factorization.fitted(toHold: left, values: values, right: right)
+        guard fitted.parameterCount < factorization.parameterCount else { return solution }
+        var narrowed = solution
+        narrowed.parameters = fitted.parameters(singularVectors: left, values: values, right: right)
+        narrowed.factorization = fitted
+        return narrowed
+    }
+
     /// The rank of X(θ) (weighted singular values above 1e-8 of the largest), split by sign for
     /// a signed symmetric factorization: what a width must hold.
     func rankDescription(of parameters: [Double]) -> String {

@@ -62,13 +62,23 @@ struct LowRankNewton {
             .first { $0.gap <= threshold($0.rank) }
     }
 
-    /// Whether rank s is isolated among the fits (m above the dimension s(d1+d2−s)) and its
-    /// tangent-space Jacobian small enough to hold.
+    /// Whether rank s is isolated among the fits (m above the dimension s(d1+d2−s)).
     func isRefinable(_ s: Int) -> Bool {
         let d1 = problem.factorization.rows, d2 = problem.factorization.columns, m = problem.measurementCount
+        return s > 0 && 2 * s <= min(d1, d2) && s * (d1 + d2 - s) < m
+    }
+
+    /// Whether rank s's tangent-space Jacobian, its Gram matrix and their factor fit the working
+    /// space; beyond it the steps are solved matrix-free (`MatrixFreeTangentSystem`).
+    func holdsDenseSystem(_ s: Int) -> Bool {
+        let d1 = problem.factorization.rows, d2 = problem.factorization.columns, m = problem.measurementCount
         let n = s * (d1 + d2)
-        let budget = workingSpace
-        return s > 0 && 2 * s <= min(d1, d2) && s * (d1 + d2 - s) < m && Double(m * n + 3 * n * n) <= budget
+        return Double(m * n + 3 * n * n) <= workingSpace
+    }
+
+    private func tangentSystem(at point: OrthonormalPoint) throws -> any TangentSystem {
+        holdsDenseSystem(point.u.columns) ? try DenseTangentSystem(problem: problem, at: point)
+                                          : try MatrixFreeTangentSystem(problem: problem, at: point)
     }
 
     /// A fit of rank s near θ with candidate multipliers for it (in the augmented Lagrangian's
@@ -85,7 +95,7 @@ struct LowRankNewton {
         var previous = Double.infinity
         for _ in 0..<Self.maximumSteps {
             // Scoped to one step: one Jacobian in memory at a time.
-            guard let system = try? TangentSystem(problem: problem, at: current) else { return nil }
+            guard let system = try? tangentSystem(at: current) else { return nil }
             let norm = BLAS.nrm2(system.residual)
             if norm > 0.5 * previous { return nil }
             previous = norm
@@ -110,7 +120,7 @@ struct LowRankNewton {
     /// nearest to it. The least-norm one certifies when the data are plentiful; near the
     /// recovery threshold its part off the tangent space can exceed norm 1 while the optimal
     /// multiplier's does not, and the reference, which tends to the optimal one, is closer.
-    private func certified(_ point: OrthonormalPoint, system: TangentSystem,
+    private func certified(_ point: OrthonormalPoint, system: any TangentSystem,
                            reference: [Double]?) throws -> (parameters: [Double], multipliers: [[Double]]) {
         let weighted = try Self.triples(leftRoot.times(BLAS.matmul(point.u, point.core)), rightRoot.times(point.v))
         let g = tangentFunctional(weightedLeft: weighted.left, weightedRight: weighted.right, u: system.basis.u, v: system.basis.v)
@@ -119,7 +129,7 @@ struct LowRankNewton {
         if let reference {
             let y0 = reference.map { -0.5 * $0 }
             var gap = g
-            BLAS.axpy(-1, BLAS.matvec(system.jacobian, y0, transpose: true), &gap)
+            BLAS.axpy(-1, system.adjoint(y0), &gap)
             var nearest = try system.leastNormSolution(ofAdjointEquation: gap)
             BLAS.axpy(1, y0, &nearest)
             candidates.append(nearest)
@@ -239,10 +249,52 @@ private struct OrthonormalPoint {
 
 /// The least-squares problem of one Gauss–Newton step at X = U·C·Vᵀ: the tangent space is
 /// {U·Pᵀ + Q·Vᵀ}, J its matrix under A in the coordinates (P, Q), r = A(X) − b. The coordinates
-/// are redundant (Q = U·M, P = −V·Mᵀ give zero), so the Gram matrix JᵀJ gets λ‖UᵀQ‖² added:
+/// are redundant (Q = U·M, P = −V·Mᵀ give zero), so the normal matrix JᵀJ gets λ‖UᵀQ‖² added:
 /// that leaves every least-squares solution's J·z alone and picks the one with UᵀQ = 0.
-private struct TangentSystem {
+private protocol TangentSystem {
     /// The point whose tangent space this is.
+    var basis: OrthonormalPoint { get }
+    var residual: [Double] { get }
+    /// z with (JᵀJ + λΠ)z = g.
+    func solveNormalEquations(_ g: [Double]) throws -> [Double]
+    /// J·z.
+    func apply(_ z: [Double]) -> [Double]
+    /// Jᵀ·y.
+    func adjoint(_ y: [Double]) -> [Double]
+}
+
+extension TangentSystem {
+    /// X + ξ for the ξ on the tangent space minimizing ‖r + J·ξ‖, as two factors of width 2s.
+    func newtonStep(from point: OrthonormalPoint) throws -> LowRankPoint {
+        let d1 = point.u.rows, d2 = point.v.rows, s = point.u.columns
+        let step = try solveNormalEquations(adjoint(residual))
+        let p = Matrix(rows: d2, columns: s, columnMajor: step[..<(d2 * s)].map { -$0 })
+        let q = Matrix(rows: d1, columns: s, columnMajor: step[(d2 * s)...].map { -$0 })
+        // U·C·Vᵀ + U·Pᵀ + Q·Vᵀ = [U Q]·[V·Cᵀ + P  V]ᵀ
+        let right = BLAS.matmul(point.v, point.core, transposeB: true) + p
+        return LowRankPoint(left: Matrix(rows: d1, columns: 2 * s, columnMajor: point.u.storage + q.storage),
+                            right: Matrix(rows: d2, columns: 2 * s, columnMajor: right.storage + point.v.storage))
+    }
+
+    /// A y with Jᵀy = g of least norm: y = J·z for the z with (JᵀJ + λΠ)z = g, which solves
+    /// JᵀJz = g whenever g, like every functional on the tangent space, vanishes on the
+    /// redundant coordinates.
+    func leastNormSolution(ofAdjointEquation g: [Double]) throws -> [Double] {
+        apply(try solveNormalEquations(g))
+    }
+
+    /// λ·Π·z: the Q block's part in the column space of U, weighted.
+    static func redundancyPenalty(_ z: [Double], basis: OrthonormalPoint, weight: Double) -> [Double] {
+        let d1 = basis.u.rows, d2 = basis.v.rows, s = basis.u.columns
+        let q = Matrix(rows: d1, columns: s, columnMajor: Array(z[(d2 * s)...]))
+        let projected = BLAS.matmul(basis.u, BLAS.matmul(basis.u, q, transposeA: true))
+        return [Double](repeating: 0, count: d2 * s) + projected.storage.map { weight * $0 }
+    }
+}
+
+/// J held densely (m × s(d1+d2)), with the Cholesky factor of its regularized Gram matrix:
+/// each solve is two triangular solves.
+private struct DenseTangentSystem: TangentSystem {
     let basis: OrthonormalPoint
     let jacobian: Matrix
     let residual: [Double]
@@ -267,25 +319,80 @@ private struct TangentSystem {
         gramFactor = try LAPACK.choleskyFactor(gram)
     }
 
-    /// X + ξ for the ξ on the tangent space minimizing ‖r + J·ξ‖, as two factors of width 2s.
-    func newtonStep(from point: OrthonormalPoint) throws -> LowRankPoint {
-        let d1 = point.u.rows, d2 = point.v.rows, s = point.u.columns
-        let gradient = BLAS.matvec(jacobian, residual, transpose: true)
-        let step = try LAPACK.choleskySolve(factor: gramFactor, Matrix(rows: gradient.count, columns: 1, columnMajor: gradient)).storage
-        let p = Matrix(rows: d2, columns: s, columnMajor: step[..<(d2 * s)].map { -$0 })
-        let q = Matrix(rows: d1, columns: s, columnMajor: step[(d2 * s)...].map { -$0 })
-        // U·C·Vᵀ + U·Pᵀ + Q·Vᵀ = [U Q]·[V·Cᵀ + P  V]ᵀ
-        let right = BLAS.matmul(point.v, point.core, transposeB: true) + p
-        return LowRankPoint(left: Matrix(rows: d1, columns: 2 * s, columnMajor: point.u.storage + q.storage),
-                            right: Matrix(rows: d2, columns: 2 * s, columnMajor: right.storage + point.v.storage))
+    func solveNormalEquations(_ g: [Double]) throws -> [Double] {
+        try LAPACK.choleskySolve(factor: gramFactor, Matrix(rows: g.count, columns: 1, columnMajor: g)).storage
     }
 
-    /// A y with Jᵀy = g of least norm: y = J·z for the z with (JᵀJ + λΠ)z = g, which solves
-    /// JᵀJz = g whenever g, like every functional on the tangent space, vanishes on the
-    /// redundant coordinates.
-    func leastNormSolution(ofAdjointEquation g: [Double]) throws -> [Double] {
-        let coefficients = try LAPACK.choleskySolve(factor: gramFactor, Matrix(rows: g.count, columns: 1, columnMajor: g)).storage
-        return BLAS.matvec(jacobian, coefficients)
+    func apply(_ z: [Double]) -> [Double] { BLAS.matvec(jacobian, z) }
+    func adjoint(_ y: [Double]) -> [Double] { BLAS.matvec(jacobian, y, transpose: true) }
+}
+
+/// J through the operator's factored forms, never held: J·(P, Q) = A(U·Pᵀ + Q·Vᵀ) is one
+/// factored application of width 2s, Jᵀ·y = (A*(y)ᵀU, A*(y)V) one pair of adjoint products,
+/// and the normal equations are solved by conjugate gradients, two passes a step. For
+/// completion and sensing JᵀJ is close to a multiple of the identity on the tangent space
+/// (restricted isometry), so a few dozen steps reach rounding; this is what lets the
+/// Gauss–Newton finish and its certificate run where the dense Jacobian (m × s(d1+d2)
+/// numbers) would not fit.
+private struct MatrixFreeTangentSystem: TangentSystem {
+    let basis: OrthonormalPoint
+    let residual: [Double]
+    let operatorForms: CountedOperator
+    /// λ of the redundancy penalty: JᵀJ's mean eigenvalue, estimated from one product.
+    let weight: Double
+
+    static let maximumSteps = 300
+    static let relativeTolerance = 1e-14
+
+    init(problem: RecoveryProblem, at point: OrthonormalPoint) throws {
+        basis = point
+        operatorForms = problem.measurementOperator
+        var residual = operatorForms.applyFactored(left: BLAS.matmul(point.u, point.core), right: point.v)
+        BLAS.axpy(-1, problem.observations, &residual)
+        self.residual = residual
+        // ‖J·z‖²/‖z‖² for z with orthonormal P = V-like and Q = 0 is a Rayleigh quotient of JᵀJ
+        // on the tangent space: its scale, which is all the penalty needs.
+        let d1 = point.u.rows, d2 = point.v.rows, s = point.u.columns
+        let probe = point.v.storage + [Double](repeating: 0, count: d1 * s)
+        let image = Self.apply(probe, basis: point, operatorForms: operatorForms)
+        weight = BLAS.dot(image, image) / max(BLAS.dot(probe, probe), .leastNormalMagnitude)
+        _ = d2
+    }
+
+    private static func apply(_ z: [Double], basis: OrthonormalPoint, operatorForms: CountedOperator) -> [Double] {
+        let d1 = basis.u.rows, d2 = basis.v.rows, s = basis.u.columns
+        let p = Matrix(rows: d2, columns: s, columnMajor: Array(z[..<(d2 * s)]))
+        let q = Matrix(rows: d1, columns: s, columnMajor: Array(z[(d2 * s)...]))
+        return operatorForms.applyFactored(left: Matrix(rows: d1, columns: 2 * s, columnMajor: basis.u.storage + q.storage),
+                                           right: Matrix(rows: d2, columns: 2 * s, columnMajor: p.storage + basis.v.storage))
+    }
+
+    func apply(_ z: [Double]) -> [Double] { Self.apply(z, basis: basis, operatorForms: operatorForms) }
+
+    func adjoint(_ y: [Double]) -> [Double] {
+        let products = operatorForms.adjointProducts(y, left: basis.u, right: basis.v)
+        return products.transposeTimesLeft.storage + products.timesRight.storage
+    }
+
+    /// Conjugate gradients from zero on the symmetric positive semidefinite JᵀJ + λΠ; g lies in
+    /// its range (it is Jᵀ of something, or a tangent functional), where CG converges.
+    func solveNormalEquations(_ g: [Double]) throws -> [Double] {
+        var z = [Double](repeating: 0, count: g.count), r = g, p = g
+        var rr = BLAS.dot(r, r)
+        let target = Self.relativeTolerance * Self.relativeTolerance * rr
+        for _ in 0..<Self.maximumSteps where rr > target {
+            var q = adjoint(apply(p))
+            BLAS.axpy(1, Self.redundancyPenalty(p, basis: basis, weight: weight), &q)
+            let curvature = BLAS.dot(p, q)
+            guard curvature > 0 else { break }
+            let alpha = rr / curvature
+            BLAS.axpy(alpha, p, &z)
+            BLAS.axpy(-alpha, q, &r)
+            let next = BLAS.dot(r, r)
+            for i in p.indices { p[i] = r[i] + (next / rr) * p[i] }
+            rr = next
+        }
+        return z
     }
 }
 

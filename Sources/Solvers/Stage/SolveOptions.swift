@@ -1,3 +1,4 @@
+import Frames
 import LinearAlgebra
 import Problems
 
@@ -91,6 +92,8 @@ public struct SolveOptions: Sendable {
     public var rho = 0.05
     /// label-noise: the label noise's standard deviation relative to the RMS of b.
     public var sigma = 0.5
+    /// Whether the answer is written as the dense `estimate` as well as its factors.
+    public var estimateStorage = DenseStorage.auto
 
     public init() {}
 

@@ -21,10 +21,12 @@ struct SolveReport {
     /// The objective and its bound are reported divided by `objectiveScale`, the factor the
     /// method's weights carry (min-norm's c in c·I), so that they are in the method's own units.
     let objectiveScale: Double
+    let estimateStorage: DenseStorage
 
     init(problem: RecoveryProblem, solution: FactoredSolution, operatorRescaling: Rescaling, seconds: Double, method: SolverMethod,
-         objectiveScale: Double = 1) {
+         objectiveScale: Double = 1, estimateStorage: DenseStorage = .auto) {
         self.objectiveScale = objectiveScale
+        self.estimateStorage = estimateStorage
         self.problem = problem
         self.solution = solution
         self.operatorRescaling = operatorRescaling
@@ -45,8 +47,10 @@ struct SolveReport {
         return line
     }
 
-    /// Appends the estimate and its factors. X̂ = L·Rᵀ is produced a block of columns at a
-    /// time, so a 2000×2000 estimate never sits in memory whole.
+    /// Appends the estimate and its factors, the solve's attributes on the first frame written.
+    /// X̂ = L·Rᵀ is produced a block of columns at a time, so a 2000×2000 estimate never sits in
+    /// memory whole; above `DenseMatrixLimit` (unless asked for) it is not written at all, and
+    /// every tool works from `estimate_left` and `estimate_right`.
     func write(to writer: FrameWriter, provenance: JSONValue) throws {
         let (left, right) = problem.factorization.factors(solution.parameters)
         let usage = problem.measurementOperator.usage
@@ -70,16 +74,19 @@ struct SolveReport {
             attributes[AttributeKey.rankNegative] = .integer(Int64(widths.negative))
         }
         let factorAttributes: [String: JSONValue] = [AttributeKey.provenance: .array([provenance])]
-        let header = FrameHeader(name: FrameName.estimate, dtype: .float64, shape: [left.rows, right.rows],
-                                 attributes: attributes)
-        try writer.write(header: header) { emit in
-            for columns in stride(from: 0, to: right.rows, by: Self.estimateBlockColumns) {
-                let block = columns..<min(columns + Self.estimateBlockColumns, right.rows)
-                let product = BLAS.matmul(left, selectRows(right, block), transposeB: true)
-                try product.withUnsafeBufferPointer { try emit(UnsafeRawBufferPointer($0)) }
+        let dense = estimateStorage.keepsDense(rows: left.rows, columns: right.rows)
+        if dense {
+            let header = FrameHeader(name: FrameName.estimate, dtype: .float64, shape: [left.rows, right.rows],
+                                     attributes: attributes)
+            try writer.write(header: header) { emit in
+                for columns in stride(from: 0, to: right.rows, by: Self.estimateBlockColumns) {
+                    let block = columns..<min(columns + Self.estimateBlockColumns, right.rows)
+                    let product = BLAS.matmul(left, selectRows(right, block), transposeB: true)
+                    try product.withUnsafeBufferPointer { try emit(UnsafeRawBufferPointer($0)) }
+                }
             }
         }
-        try writer.write(Frame(name: FrameName.estimateLeft, matrix: left, attributes: factorAttributes))
+        try writer.write(Frame(name: FrameName.estimateLeft, matrix: left, attributes: dense ? factorAttributes : attributes))
         try writer.write(Frame(name: FrameName.estimateRight, matrix: right, attributes: factorAttributes))
     }
 

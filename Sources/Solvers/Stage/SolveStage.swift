@@ -57,7 +57,8 @@ public final class SolveStage {
         let seconds = (ContinuousClock.now - clock) / .seconds(1)
         let report = SolveReport(problem: problem.with(factorization: solution.factorization ?? problem.factorization),
                                  solution: solution, operatorRescaling: operatorRescaling,
-                                 seconds: seconds, method: options.method, objectiveScale: objectiveScale)
+                                 seconds: seconds, method: options.method, objectiveScale: objectiveScale,
+                                 estimateStorage: options.estimateStorage)
         summary = report.summary
         diagnosis = solution.diagnosis
         converged = solution.converged
