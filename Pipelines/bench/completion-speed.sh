@@ -13,16 +13,15 @@
 # (d1+d2)·k·8 bytes with k the estimate's rank.
 #
 # Usage: Pipelines/bench/completion-speed.sh [D=2000] [R=5] [P=0.04] [REPEATS=3]
-# Env:   FLATMIN_BIN (default: .build/release, built if missing), BENCH_DIR (scratch, default /tmp)
+# Env:   FLATMIN_BIN (prebuilt tools; default: Pipelines/lib/tools.sh builds .build/release),
+#        BENCH_DIR (scratch, default /tmp)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 d=${1:-2000}; r=${2:-5}; p=${3:-0.04}; repeats=${4:-3}
-bin=${FLATMIN_BIN:-$here/.build/release}
-for tool in generate-ground-truth sample-measurements frames solve-flat; do
-  [ -x "$bin/$tool" ] || { (cd "$here" && swift build -c release >&2); break; }
-done
+source "$here/Pipelines/lib/tools.sh"
+flatmin_tools
+bin=$FLATMIN_BIN
 [ -x "$bin/solve-flat" ] || { echo "completion-speed.sh: no solve-flat in $bin (build it or set FLATMIN_BIN)" >&2; exit 1; }
-"$here/Pipelines/ensure-dependencies.sh"
 scratch=$(mktemp -d "${BENCH_DIR:-/tmp}/completion-bench.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 "$bin/generate-ground-truth" --d1 "$d" --rank "$r" --seed 1 \

@@ -8,13 +8,15 @@
 # ours/peer in throughput (≥ 0.8 is the project's target).
 #
 # Usage: Pipelines/bench/frames-throughput.sh [MiB=512] [REPEATS=5]
-# Env:   FLATMIN_BIN (default: .build/release, built if missing), BENCH_DIR (scratch, default /tmp)
+# Env:   FLATMIN_BIN (prebuilt tools; default: Pipelines/lib/tools.sh builds .build/release),
+#        BENCH_DIR (scratch, default /tmp)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 mib=${1:-512}
 repeats=${2:-5}
-bin=${FLATMIN_BIN:-$here/.build/release}
-[ -x "$bin/frames" ] || (cd "$here" && swift build -c release --product frames >&2)
+source "$here/Pipelines/lib/tools.sh"
+flatmin_tools
+bin=$FLATMIN_BIN
 scratch=$(mktemp -d "${BENCH_DIR:-/tmp}/frames-bench.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 

@@ -11,8 +11,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 d=${1:-100}; m=${2:-5000}; repeats=${3:-3}
-bin=${FLATMIN_BIN:-$here/.build/release}
-[ -x "$bin/sample-measurements" ] || (cd "$here" && swift build -c release >&2)
+source "$here/Pipelines/lib/tools.sh"
+flatmin_tools
+bin=$FLATMIN_BIN
 scratch=$(mktemp -d "${BENCH_DIR:-/tmp}/sampling-bench.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 operator_bytes=$((m * d * d * 8))

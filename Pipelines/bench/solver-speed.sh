@@ -27,20 +27,18 @@
 # ours over its round's reference (target ≥ 0.70).
 #
 # Usage: Pipelines/bench/solver-speed.sh [D=50] [R=3] [M=1500] [REPEATS=3]
-# Env:   FLATMIN_BIN (default: .build/release, built if missing), BENCH_DIR (scratch, default
-#        /tmp), PEER_TIME_LIMIT (seconds per peer run, default 600),
+# Env:   FLATMIN_BIN (prebuilt tools; default: Pipelines/lib/tools.sh builds .build/release),
+#        BENCH_DIR (scratch, default /tmp), PEER_TIME_LIMIT (seconds per peer run, default 600),
 #        CVXPY_ARGS, LBFGS_ARGS (extra peer options, e.g. LBFGS_ARGS='--factor 1000')
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 d=${1:-50}; r=${2:-3}; m=${3:-1500}; repeats=${4:-3}
-bin=${FLATMIN_BIN:-$here/.build/release}
 peers=$here/Pipelines/bench/peers
 limit=${PEER_TIME_LIMIT:-600}
-for tool in generate-ground-truth sample-measurements frames solve-flat; do
-  [ -x "$bin/$tool" ] || { (cd "$here" && swift build -c release >&2); break; }
-done
+source "$here/Pipelines/lib/tools.sh"
+flatmin_tools
+bin=$FLATMIN_BIN
 [ -x "$bin/solve-flat" ] || { echo "solver-speed.sh: no solve-flat in $bin (build it or set FLATMIN_BIN)" >&2; exit 1; }
-"$here/Pipelines/ensure-dependencies.sh"
 scratch=$(mktemp -d "${BENCH_DIR:-/tmp}/solver-bench.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 "$bin/generate-ground-truth" --d1 "$d" --rank "$r" --seed 1 \

@@ -29,8 +29,8 @@
 #   env FLATMIN_BIN=DIR  prebuilt tools (default: builds .build/release like Pipelines/main.sh)
 # Outputs (with --out): columns.frames (the corrupted instance), columns-*.frames (solved),
 # scattered.frames, scattered-*.frames, custom-stage.csv (one row per run), and the table on stdout.
-# Wall time at the default size on this 2-core machine: about 6 s (6.4 s measured with the current
-# solver; 5.5 s before the 1e-8 certification rule).
+# Wall time at the default size on this 2-core machine: about 6 s (5.4 s measured with the solver
+# of 45f17ba; 5.5 s before the 1e-8 certification rule).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

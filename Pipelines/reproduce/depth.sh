@@ -15,22 +15,26 @@
 #   sweep:    M × trials t = 1..T (r(2D − r) = 76 degrees of freedom at D = 20)
 #   methods:  flat-depth2, flat-depth3, flat-depth4:  solve-flat --depth N   (default width)
 #
-# Usage: Pipelines/reproduce/depth.sh [--small] [--out DIR] [--jobs N]
+# Success = relative error ≤ 1e-6 (Pipelines/reproduce/lib/aggregate.py).
+#
+# Usage: Pipelines/reproduce/depth.sh [--small] [--out DIR] [--jobs N] [--sshloginfile FILE]
 #   default: D = 20, M ∈ {60, 80, 100, 140, 200, 300}, 3 trials (54 solves)
 #   --small: D = 8, M ∈ {60, 120}, 1 trial (CI, seconds)
+#   (the other options and env: Pipelines/reproduce/lib/sweep.sh)
 # Outputs (DIR = Pipelines/results/depth/ by default):
-#   DIR/depth.csv          one row per trial (evaluate's keys; scaled_trace is the all-layer trace)
-#   DIR/depth-summary.csv  per M × depth: median relative error, recovery rate, median
-#                          str/flattest, median str and flattest, not-converged/failed, seconds
-#   DIR/depth.png          median relative error vs M per depth (log scale)
-#   DIR/depth.jsonl        raw per-trial JSON lines; the summary table on stdout
-# Wall time at the default size on the 2-core build machine: 18 s measured with the current solver
-# (17 s before the 1e-8 certification rule; Pipelines/results/depth/README.md).
-# Env: FLATMIN_BIN (prebuilt tools; default .build/release, built if missing), REPRO_TIMEOUT.
+#   DIR/depth.jsonl        one record per solve (x = M)
+#   DIR/depth.csv          one row per solve (evaluate's keys; scaled_trace is the all-layer trace)
+#   DIR/depth-summary.csv  per M × depth: success rate, median relative error, median
+#                          str/flattest, median str and flattest, not-converged/failed, seconds;
+#                          -table.md the same
+#   DIR/depth.png          median relative error and success rate vs M per depth; the summary
+#                          table on stdout
+# Wall time at the default size on the 2-core build machine: 18 s in a quiet run (solver of
+# f9e69bc; 17 s before the 1e-8 certification rule), 77 s in the last rerun (solver of 45f17ba)
+# under a load average of ~8.5 from other builds (Pipelines/results/depth/README.md).
 set -euo pipefail
-source "$(dirname "$0")/lib/sweep-lib-b.sh"
-repro_parse_args depth "$@"
-repro_setup
+source "$(dirname "$0")/lib/sweep.sh"
+sweep_init depth "$@"
 
 if [ "$SMALL" = 1 ]; then d=8; ms="60 120"; trials=1
 else d=20; ms="60 80 100 140 200 300"; trials=3; fi
@@ -38,14 +42,14 @@ else d=20; ms="60 80 100 140 200 300"; trials=3; fi
 for m in $ms; do
   for t in $(seq "$trials"); do
     key=m$m-t$t
-    repro_instance "$key" "generate-ground-truth --d1 $d --rank 2 --seed $((1000 + t)) \
+    sweep_instance "$key" "generate-ground-truth --d1 $d --rank 2 --seed $((1000 + t)) \
       | sample-measurements --operator gaussian --m $m --seed $((2000 + t))"
     for n in 2 3 4; do
-      repro_solve_job gaussian "$m" "$t" "flat-depth$n" "$key" -- --depth "$n"
+      sweep_solve "$key" "$m" "$t" "flat-depth$n" -- --depth "$n"
     done
   done
 done
-repro_run
-repro_finish --sweep-name m --trace \
+sweep_run
+sweep_aggregate --x-name m \
   --xlabel "measurements m (d = $d, rank 2: r(2d − r) = $((2 * (2 * d - 2))))" \
   --title "Depth: flat solutions of X = W_N⋯W_1, Gaussian sensing, d = $d, rank 2"

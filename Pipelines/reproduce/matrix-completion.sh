@@ -11,68 +11,67 @@
 # unobserved) fit without recovering; sam is run with the tool's defaults.
 #
 # Two sweeps over the expected sampling rate p in 0.15 0.25 0.35 0.45 0.6 (default d = 30,
-# r = 2; 3 trials each), methods flat, min-norm, gd-small, gd-large, sam, least-norm (exact
-# options: Pipelines/reproduce/lib/sweep-lib-a.sh; gd-large uses --step 10 here):
+# r = 2; 3 trials each), with the six methods of gaussian-sensing.sh at width K = d (gd-large
+# uses --step 10 here: gd's default step is ~250, 1/(2‖(1/m)A*(b)‖), too long from a large start):
 #   uniform  trial t, index i: generate-ground-truth --d1 d --rank r --seed t
 #              | sample-measurements --operator completion --p p --seed 1000t+i
-#   uneven   the same with --p p/0.625, then the Python stage lib/uneven_sampling_a.py
+#   uneven   the same with --p p/0.625, then the Python stage Pipelines/stages/uneven_sampling.py
 #              --low 0.25 --seed 1000t+i, which keeps row i's entries with probability falling
 #              linearly from 1 (first row) to 0.25 (last row): rate p on average, the top rows
 #              seen 4× as often as the bottom ones
-#   then       | solve-flat <method> --seed t | evaluate --format json
-# Success = relative error ‖X̂ − M♮‖_F/‖M♮‖_F ≤ 1e-3 (the gradient methods stop at --tol 1e-4;
-# evaluate's exact `recovered`, ≤ 1e-6, is its own column).
+#   then       | solve-flat --quiet <method> --seed t | evaluate --format json
+# Success = relative error ‖X̂ − M♮‖_F/‖M♮‖_F ≤ 1e-6, exact recovery (why this threshold:
+# Pipelines/reproduce/lib/aggregate.py); gd and sam stop at --tol 1e-4, short of it.
 #
-# Usage: Pipelines/reproduce/matrix-completion.sh [--small] [--out DIR] [--jobs N]
+# Usage: Pipelines/reproduce/matrix-completion.sh [--small] [--out DIR] [--jobs N] [--sshloginfile FILE]
 #   --small   CI setting, a few seconds: d = 12, r = 1, p in 0.15 and 0.6, 1 trial
-#   --out     results folder (default Pipelines/results/matrix-completion/)
-#   --jobs    GNU parallel -j (default: all local cores)
-#   env FLATMIN_BIN=DIR uses prebuilt tools (default: builds .build/release)
-# Outputs: DIR/matrix-completion.csv, DIR/matrix-completion-summary.csv, DIR/matrix-completion.png
-#          (uniform sampling: one row per (p, method, trial); per (p, method) success rate,
-#          median error …; median relative error, log scale, and success rate vs p), the same
-#          three for uneven sampling as DIR/matrix-completion-uneven{.csv,-summary.csv,.png},
-#          the raw lines DIR/*.raw, and both tables on stdout.
+#   (the other options and env: Pipelines/reproduce/lib/sweep.sh)
+# Outputs: DIR/matrix-completion{.jsonl,.csv,-summary.csv,-table.md,.png} (uniform sampling: one
+#          record and CSV row per solve; per p and method the success rate, median error …;
+#          median relative error, log scale, and success rate vs p), the same for uneven
+#          sampling as DIR/matrix-completion-uneven*, and both summary tables on stdout
+#          (DIR = Pipelines/results/matrix-completion/ by default).
 # Every random choice is seeded: reruns give the same numbers up to the timing columns.
-# Wall time at the default size on the 2-core build machine: 89 s measured with the current solver
-# (69 s before the 1e-8 certification rule); --small: ~5–10 s.
+# Wall time at the default size on the 2-core build machine: 89 s in a quiet run (solver of
+# d20c4a4; 69 s before the 1e-8 certification rule), 333 s in the last rerun (solver of 45f17ba)
+# under a load average of ~6 from other builds; --small: ~9 s.
 set -euo pipefail
-NAME=matrix-completion
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-source "$REPO/Pipelines/reproduce/lib/sweep-lib-a.sh"
-repro_parse_options "$@"
+source "$(dirname "$0")/lib/sweep.sh"
+sweep_init matrix-completion "$@"
 
-if [ "$SMALL" = 1 ]; then D=12; R=1; X_VALUES=(0.15 0.6); TRIALS=1
-else D=30; R=2; X_VALUES=(0.15 0.25 0.35 0.45 0.6); TRIALS=3; fi
-METHODS=(flat min-norm gd-small gd-large sam least-norm)
-GD_LARGE_STEP=10      # gd's default step here is ~250 (1/(2‖(1/m)A*(b)‖)); a large start needs less
-LOW=0.25              # uneven: the last row's keep probability
-export D R LOW STAGE=$REPO/Pipelines/reproduce/lib/uneven_sampling_a.py
+if [ "$SMALL" = 1 ]; then d=12; r=1; rates="0.15 0.6"; trials=1
+else d=30; r=2; rates="0.15 0.25 0.35 0.45 0.6"; trials=3; fi
+low=0.25   # uneven: the last row's keep probability
+stage=$sweep_repo/Pipelines/stages/uneven_sampling.py
 
-make_instance() {  # X TRIAL XINDEX OUT
-  if [ "$SAMPLING" = uniform ]; then
-    generate-ground-truth --quiet --d1 "$D" --rank "$R" --seed "$2" \
-      | sample-measurements --quiet --operator completion --p "$1" --seed $((1000 * $2 + $3)) > "$4"
-  else
-    generate-ground-truth --quiet --d1 "$D" --rank "$R" --seed "$2" \
-      | sample-measurements --quiet --operator completion \
-          --p "$(awk -v p="$1" -v l="$LOW" 'BEGIN {print p / ((1 + l) / 2)}')" --seed $((1000 * $2 + $3)) \
-      | python3 "$STAGE" --low "$LOW" --seed $((1000 * $2 + $3)) > "$4"
-  fi
-}
-
-repro_setup
-start=$(date +%s)
-methods=$(IFS=,; echo "${METHODS[*]}")
-for SAMPLING in uniform uneven; do
-  export SAMPLING
-  if [ $SAMPLING = uniform ]; then NAME=matrix-completion; what="uniform Bernoulli(p) sampling"
-  else NAME=matrix-completion-uneven; what="uneven rows (keep prob. 1 to $LOW)"; fi
-  repro_sweep
-  echo "== $NAME: $what"
-  repro_aggregate --x-name p --x-label "sampling rate p (expected fraction of observed entries)" \
-    --title "Matrix completion, $what: d = $D, r = $R, width K = $D, $TRIALS trials" \
-    --methods "$methods" --markdown "$OUT/.$NAME-table.md"
+for sampling in uniform uneven; do
+  if [ $sampling = uniform ]; then sweep_begin matrix-completion; what="uniform Bernoulli(p) sampling"
+  else sweep_begin matrix-completion-uneven; what="uneven rows (keep prob. 1 to $low)"; fi
+  i=0
+  for p in $rates; do
+    for t in $(seq "$trials"); do
+      key=i$i-t$t seed=$((1000 * t + i))
+      if [ $sampling = uniform ]; then
+        sweep_instance "$key" "generate-ground-truth --quiet --d1 $d --rank $r --seed $t \
+          | sample-measurements --quiet --operator completion --p $p --seed $seed"
+      else
+        sweep_instance "$key" "generate-ground-truth --quiet --d1 $d --rank $r --seed $t \
+          | sample-measurements --quiet --operator completion \
+              --p $(awk -v p="$p" -v l="$low" 'BEGIN {print p / ((1 + l) / 2)}') --seed $seed \
+          | python3 $stage --low $low --seed $seed"
+      fi
+      sweep_solve "$key" "$p" "$t" flat -- --method flat --rank "$d" --seed "$t"
+      sweep_solve "$key" "$p" "$t" min-norm -- --method min-norm --rank "$d" --seed "$t"
+      sweep_solve "$key" "$p" "$t" gd-small -- --method gd --init-scale 1e-6 --rank "$d" --tol 1e-4 --seed "$t"
+      sweep_solve "$key" "$p" "$t" gd-large -- --method gd --init-scale 1 --step 10 --rank "$d" --tol 1e-4 --seed "$t"
+      sweep_solve "$key" "$p" "$t" sam -- --method sam --rank "$d" --tol 1e-4 --seed "$t"
+      sweep_solve "$key" "$p" "$t" least-norm -- --method least-norm --seed "$t"
+    done
+    i=$((i + 1))
+  done
+  sweep_run
+  echo "== $SWEEP_NAME: $what"
+  sweep_aggregate --x-name p --xlabel "sampling rate p (expected fraction of observed entries)" \
+    --title "Matrix completion, $what: d = $d, r = $r, width K = $d, $trials trials"
   echo
 done
-echo "wall time: $(( $(date +%s) - start )) s; results in $OUT"

@@ -23,22 +23,26 @@
 #   Gradient methods rarely reach --tol 1e-4 within 4000 steps (their last digits come slowly);
 #   they exit with status 3, recorded as not_converged, and their best iterate is evaluated.
 #
-# Usage: Pipelines/reproduce/quadratic.sh [--small] [--out DIR] [--jobs N]
+# Success = relative error ≤ 1e-6 (Pipelines/reproduce/lib/aggregate.py).
+#
+# Usage: Pipelines/reproduce/quadratic.sh [--small] [--out DIR] [--jobs N] [--sshloginfile FILE]
 #   default: D = 20, M ∈ {40, 80, 120, 180, 240}, 3 trials (180 solves)
 #   --small: D = 8, M ∈ {24, 60}, 1 trial, gradient methods capped at 800 steps (CI, seconds)
+#   (the other options and env: Pipelines/reproduce/lib/sweep.sh)
 # Outputs (DIR = Pipelines/results/quadratic/ by default):
-#   DIR/quadratic.csv          one row per trial (model = psd | signed; evaluate's keys)
-#   DIR/quadratic-summary.csv  per model × M × method: median relative error, recovery rate
-#                              (≤ 1e-6), median str/flattest, not-converged/failed, median seconds
-#   DIR/quadratic.png          median relative error vs M per method, one panel per truth
-#   DIR/quadratic.jsonl        raw per-trial JSON lines; the summary table on stdout
-# Wall time at the default size on the 2-core build machine: 28 s measured with the current solver
-# (21 s before the 1e-8 certification rule; Pipelines/results/quadratic/README.md).
-# Env: FLATMIN_BIN (prebuilt tools; default .build/release, built if missing), REPRO_TIMEOUT.
+#   DIR/quadratic.jsonl        one record per solve (group = model: psd | signed; x = M)
+#   DIR/quadratic.csv          one row per solve (model, m, evaluate's keys)
+#   DIR/quadratic-summary.csv  per model × M × method: success rate, median relative error,
+#                              median str/flattest, not-converged/failed, median seconds;
+#                              -table.md the same
+#   DIR/quadratic.png          median relative error and success rate vs M per method, a row
+#                              of panels per truth; the summary table on stdout
+# Wall time at the default size on the 2-core build machine: 28 s in a quiet run (solver of
+# f9e69bc; 21 s before the 1e-8 certification rule), 92 s in the last rerun (solver of 45f17ba)
+# under a load average of ~7 from other builds (Pipelines/results/quadratic/README.md).
 set -euo pipefail
-source "$(dirname "$0")/lib/sweep-lib-b.sh"
-repro_parse_args quadratic "$@"
-repro_setup
+source "$(dirname "$0")/lib/sweep.sh"
+sweep_init quadratic "$@"
 
 if [ "$SMALL" = 1 ]; then d=8; ms="24 60"; trials=1; iters=800
 else d=20; ms="40 80 120 180 240"; trials=3; iters=4000; fi
@@ -51,18 +55,19 @@ for model in psd signed; do
   for m in $ms; do
     for t in $(seq "$trials"); do
       key=$model-m$m-t$t
-      repro_instance "$key" "generate-ground-truth --d1 $d $truth --seed $((1000 + t)) \
+      sweep_instance "$key" "generate-ground-truth --d1 $d $truth --seed $((1000 + t)) \
         | sample-measurements --operator quadratic --m $m --seed $((2000 + t))"
       grad="--rank $d --tol 1e-4 --max-iters $iters --seed $t"
-      repro_solve_job "$model" "$m" "$t" flat "$key" --
-      repro_solve_job "$model" "$m" "$t" min-norm "$key" -- --method min-norm
-      repro_solve_job "$model" "$m" "$t" gd-small "$key" -- --method gd --init-scale 1e-3 $grad
-      repro_solve_job "$model" "$m" "$t" gd-large "$key" -- --method gd --init-scale 1 --step 0.002 $grad
-      repro_solve_job "$model" "$m" "$t" sam "$key" -- --method sam $grad
-      repro_solve_job "$model" "$m" "$t" least-norm "$key" -- --method least-norm
+      sweep_solve --group "$model" "$key" "$m" "$t" flat
+      sweep_solve --group "$model" "$key" "$m" "$t" min-norm -- --method min-norm
+      sweep_solve --group "$model" "$key" "$m" "$t" gd-small -- --method gd --init-scale 1e-3 $grad
+      sweep_solve --group "$model" "$key" "$m" "$t" gd-large -- --method gd --init-scale 1 --step 0.002 $grad
+      sweep_solve --group "$model" "$key" "$m" "$t" sam -- --method sam $grad
+      sweep_solve --group "$model" "$key" "$m" "$t" least-norm -- --method least-norm
     done
   done
 done
-repro_run
-repro_finish --sweep-name m --xlabel "measurements m (d = $d; d(d+1)/2 = $((d * (d + 1) / 2)))" \
+sweep_run
+sweep_aggregate --group-name model --x-name m \
+  --xlabel "measurements m (d = $d; d(d+1)/2 = $((d * (d + 1) / 2)))" \
   --title "Quadratic sensing, d = $d: covariance (psd, rank 2) and a signed teacher (2 + 1)"

@@ -22,24 +22,26 @@
 #   (detected = |Y − X̂| > 1e-6·max|Y|; an interpolant detects almost nothing — precision 1 by
 #   convention with nothing detected — or noise from its last digits).
 #
-# Usage: Pipelines/reproduce/robust-pca.sh [--small] [--out DIR] [--jobs N]
-#   default: D = 40, R = 2, L ∈ {2, 4, 8, 12, 16, 20}, 3 trials (108 solves)
+# Success = relative error ≤ 1e-6 (Pipelines/reproduce/lib/aggregate.py).
+#
+# Usage: Pipelines/reproduce/robust-pca.sh [--small] [--out DIR] [--jobs N] [--sshloginfile FILE]
+#   default: D = 40, R = 2, L ∈ {2, 4, 8, 12, 16, 20}, 3 trials (126 solves)
 #   --small: D = 16, R = 1, L ∈ {1, 4}, 1 trial (CI, a few seconds)
+#   (the other options and env: Pipelines/reproduce/lib/sweep.sh)
 # Outputs (DIR = Pipelines/results/robust-pca/ by default):
-#   DIR/robust-pca.csv          one row per trial (evaluate's keys + sweep, label, exit_status)
-#   DIR/robust-pca-summary.csv  per L × method: median relative error, recovery rate (rel. error
-#                               ≤ 1e-6), median str/flattest, median outlier precision/recall,
-#                               non-converged (exit 3) and failed counts, median seconds
-#   DIR/robust-pca.png          median relative error vs L per method (log scale)
-#   DIR/robust-pca.jsonl        the raw per-trial JSON lines
+#   DIR/robust-pca.jsonl        one record per solve (evaluate's keys + x = L, trial, label, exit_status)
+#   DIR/robust-pca.csv          one row per solve
+#   DIR/robust-pca-summary.csv  per L × method: success rate, median relative error, median
+#                               str/flattest, median outlier precision/recall, non-converged
+#                               (exit 3) and failed counts, median seconds; -table.md the same
+#   DIR/robust-pca.png          median relative error and success rate vs L per method
 #   and the summary table on stdout.
-# Wall time at the default size on the 2-core build machine: 82 s measured with the current solver
-# (24 s before the 1e-8 certification rule; Pipelines/results/robust-pca/README.md).
-# Env: FLATMIN_BIN (prebuilt tools; default .build/release, built if missing), REPRO_TIMEOUT.
+# Wall time at the default size on the 2-core build machine: 82 s in a quiet run (solver of
+# f9e69bc; 24 s before the 1e-8 certification rule), 164 s in the last rerun (solver of 45f17ba)
+# under a load average of ~5 from other builds (Pipelines/results/robust-pca/README.md).
 set -euo pipefail
-source "$(dirname "$0")/lib/sweep-lib-b.sh"
-repro_parse_args robust-pca "$@"
-repro_setup
+source "$(dirname "$0")/lib/sweep.sh"
+sweep_init robust-pca "$@"
 
 if [ "$SMALL" = 1 ]; then d=16; r=1; lines="1 4"; trials=1
 else d=40; r=2; lines="2 4 8 12 16 20"; trials=3; fi
@@ -47,19 +49,20 @@ else d=40; r=2; lines="2 4 8 12 16 20"; trials=3; fi
 for l in $lines; do
   for t in $(seq "$trials"); do
     key=L$l-t$t
-    repro_instance "$key" "generate-ground-truth --d1 $d --rank $r --seed $((1000 + t)) \
+    sweep_instance "$key" "generate-ground-truth --d1 $d --rank $r --seed $((1000 + t)) \
       | sample-measurements --operator identity --seed $((2000 + t)) \
       | corrupt-sparse --count $((l * d)) --per-line $l --seed $((3000 + t)) --quiet"
-    repro_solve_job identity "$l" "$t" flat "$key" -- --oracle-budget
-    repro_solve_job identity "$l" "$t" convex-penalized "$key" -- --method convex --penalized
-    repro_solve_job identity "$l" "$t" min-norm "$key" -- --method min-norm --oracle-budget
-    repro_solve_job identity "$l" "$t" gd-small "$key" -- --method gd --init-scale 1e-3 --rank "$d" --tol 1e-4 --max-iters 5000 --seed "$t"
-    repro_solve_job identity "$l" "$t" gd-large "$key" -- --method gd --init-scale 1 --rank "$d" --tol 1e-4 --max-iters 5000 --seed "$t"
-    repro_solve_job identity "$l" "$t" sam "$key" -- --method sam --init-scale 1e-3 --rank "$d" --tol 1e-4 --max-iters 5000 --seed "$t"
-    repro_solve_job identity "$l" "$t" least-norm "$key" -- --method least-norm
+    grad="--rank $d --tol 1e-4 --max-iters 5000 --seed $t"
+    sweep_solve "$key" "$l" "$t" flat -- --oracle-budget
+    sweep_solve "$key" "$l" "$t" convex-penalized -- --method convex --penalized
+    sweep_solve "$key" "$l" "$t" min-norm -- --method min-norm --oracle-budget
+    sweep_solve "$key" "$l" "$t" gd-small -- --method gd --init-scale 1e-3 $grad
+    sweep_solve "$key" "$l" "$t" gd-large -- --method gd --init-scale 1 $grad
+    sweep_solve "$key" "$l" "$t" sam -- --method sam --init-scale 1e-3 $grad
+    sweep_solve "$key" "$l" "$t" least-norm -- --method least-norm
   done
 done
-repro_run
-repro_finish --sweep-name outliers_per_line --outliers \
+sweep_run
+sweep_aggregate --x-name outliers_per_line \
   --xlabel "outliers per row and column L (of d = $d; fraction L/d)" \
-  --title "Robust PCA, d = $d, rank $r: median relative error"
+  --title "Robust PCA, d = $d, rank $r"

@@ -27,16 +27,16 @@ def test_phase_transition_small(tmp_path):
 
     with open(out / "phase-transition.csv") as file:
         rows = list(csv.DictReader(file))
-    for column in ("m", "r", "trial", "relative_error", "recovered", "seconds", "wall_seconds", "converged"):
+    for column in ("r", "m", "trial", "label", "relative_error", "success", "seconds", "wall_seconds", "converged"):
         assert column in rows[0]
     assert len(rows) == 2 * 4 * 1  # r ∈ {1, 2}, m ∈ {16, 32, 48, 64}, 1 trial
     assert {(int(row["m"]), int(row["r"])) for row in rows} == {(m, r) for m in (16, 32, 48, 64) for r in (1, 2)}
     for row in rows:
         error = float(row["relative_error"])
         assert error >= 0
-        assert (row["recovered"] == "True") == (error <= 1e-6)
+        assert (row["success"] == "True") == (error <= 1e-6)
 
-    with open(out / "phase-transition-grid.csv") as file:
+    with open(out / "phase-transition-summary.csv") as file:
         grid = list(csv.DictReader(file))
     assert len(grid) == 8
     for cell in grid:
@@ -51,7 +51,9 @@ def test_phase_transition_small(tmp_path):
     png = out / "phase-transition.png"
     assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
     assert (out / "phase-transition-fit.txt").read_text().startswith("C = ")
-    assert len((out / "phase-transition.jsonl").read_text().splitlines()) == 8
+    assert "| r \\ m | 16 | 32 | 48 | 64 |" in (out / "phase-transition-table.md").read_text()
+    records = [json.loads(line) for line in (out / "phase-transition.jsonl").read_text().splitlines()]
+    assert len(records) == 8 and {record["group"] for record in records} == {1, 2}
 
 
 def test_archive(tmp_path):
