@@ -1086,9 +1086,6 @@ SUITES = {"full": full_suite, "small": small_suite}
 #: apart from the rest and stay strict: a known failure that passes fails the run, so a fix
 #: shows and its entry goes with it.
 KNOWN_FAILURES = {
-    "robust-PCA-oracle-budget-10x10-r2-0.05-outliers-s1-flat-oracle-budget":
-        "optimal, but exit 3: the optimum is not unique, and no multiplier found (the augmented "
-        "Lagrangian's, Newton's, the best on the tangent conditions) is dual feasible (bound 1e-5 low)",
     "completion-uniform-15x15-r2-p0.6-s2-flat":
         "optimal to 6e-10, but exit 3: the optimum's weighted singular values span six decades, "
         "and the rank-8 point Newton's method reaches exactly has a unique multiplier of norm "

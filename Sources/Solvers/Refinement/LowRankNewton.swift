@@ -25,6 +25,9 @@ struct LowRankNewton {
     /// Gauss–Newton steps before giving up; from where the augmented Lagrangian hands over,
     /// three or four reach rounding.
     static let maximumSteps = 8
+    /// The loosest relative accuracy a matrix-free step is solved to, far from the fit; near it
+    /// the accuracy follows the residual, which keeps Newton's convergence quadratic.
+    static let inexactStepAccuracy = 1e-2
     /// Below this relative residual, the step from X to X' moves the tangent space by about as
     /// much, δ, and the multiplier built on X's tangent space certifies X' to O(δ²) (the
     /// displacement off a tangent space is second order): X' needs its residual, one pass,
@@ -99,7 +102,9 @@ struct LowRankNewton {
             let norm = BLAS.nrm2(system.residual)
             if norm > 0.5 * previous { return nil }
             previous = norm
-            guard let step = try? system.newtonStep(from: current), let next = try? step.truncated(to: s) else { return nil }
+            let accuracy = min(Self.inexactStepAccuracy, 0.1 * norm / max(target, .leastNormalMagnitude))
+            guard let step = try? system.newtonStep(from: current, accuracy: accuracy), let next = try? step.truncated(to: s)
+            else { return nil }
             if norm <= Self.reusableJacobianResidual * target {
                 // This Jacobian certifies the point one step on as well: take the step, for one
                 // pass, whenever it lowers the residual (to rounding, as a rule).
@@ -255,8 +260,9 @@ private protocol TangentSystem {
     /// The point whose tangent space this is.
     var basis: OrthonormalPoint { get }
     var residual: [Double] { get }
-    /// z with (JᵀJ + λΠ)z = g.
-    func solveNormalEquations(_ g: [Double]) throws -> [Double]
+    /// z with (JᵀJ + λΠ)z = g, to a relative residual of `accuracy` or rounding (a direct
+    /// solve ignores it).
+    func solveNormalEquations(_ g: [Double], accuracy: Double) throws -> [Double]
     /// J·z.
     func apply(_ z: [Double]) -> [Double]
     /// Jᵀ·y.
@@ -264,10 +270,12 @@ private protocol TangentSystem {
 }
 
 extension TangentSystem {
-    /// X + ξ for the ξ on the tangent space minimizing ‖r + J·ξ‖, as two factors of width 2s.
-    func newtonStep(from point: OrthonormalPoint) throws -> LowRankPoint {
+    /// X + ξ for the ξ on the tangent space minimizing ‖r + J·ξ‖, as two factors of width 2s;
+    /// `accuracy` is the relative accuracy the step needs (inexact Newton: about the relative
+    /// residual keeps the convergence quadratic).
+    func newtonStep(from point: OrthonormalPoint, accuracy: Double) throws -> LowRankPoint {
         let d1 = point.u.rows, d2 = point.v.rows, s = point.u.columns
-        let step = try solveNormalEquations(adjoint(residual))
+        let step = try solveNormalEquations(adjoint(residual), accuracy: accuracy)
         let p = Matrix(rows: d2, columns: s, columnMajor: step[..<(d2 * s)].map { -$0 })
         let q = Matrix(rows: d1, columns: s, columnMajor: step[(d2 * s)...].map { -$0 })
         // U·C·Vᵀ + U·Pᵀ + Q·Vᵀ = [U Q]·[V·Cᵀ + P  V]ᵀ
@@ -280,7 +288,7 @@ extension TangentSystem {
     /// JᵀJz = g whenever g, like every functional on the tangent space, vanishes on the
     /// redundant coordinates.
     func leastNormSolution(ofAdjointEquation g: [Double]) throws -> [Double] {
-        apply(try solveNormalEquations(g))
+        apply(try solveNormalEquations(g, accuracy: 0))
     }
 
     /// λ·Π·z: the Q block's part in the column space of U, weighted.
@@ -319,7 +327,7 @@ private struct DenseTangentSystem: TangentSystem {
         gramFactor = try LAPACK.choleskyFactor(gram)
     }
 
-    func solveNormalEquations(_ g: [Double]) throws -> [Double] {
+    func solveNormalEquations(_ g: [Double], accuracy: Double) throws -> [Double] {
         try LAPACK.choleskySolve(factor: gramFactor, Matrix(rows: g.count, columns: 1, columnMajor: g)).storage
     }
 
@@ -376,10 +384,11 @@ private struct MatrixFreeTangentSystem: TangentSystem {
 
     /// Conjugate gradients from zero on the symmetric positive semidefinite JᵀJ + λΠ; g lies in
     /// its range (it is Jᵀ of something, or a tangent functional), where CG converges.
-    func solveNormalEquations(_ g: [Double]) throws -> [Double] {
+    func solveNormalEquations(_ g: [Double], accuracy: Double) throws -> [Double] {
         var z = [Double](repeating: 0, count: g.count), r = g, p = g
         var rr = BLAS.dot(r, r)
-        let target = Self.relativeTolerance * Self.relativeTolerance * rr
+        let tolerance = max(accuracy, Self.relativeTolerance)
+        let target = tolerance * tolerance * rr
         for _ in 0..<Self.maximumSteps where rr > target {
             var q = adjoint(apply(p))
             BLAS.axpy(1, Self.redundancyPenalty(p, basis: basis, weight: weight), &q)
