@@ -17,6 +17,8 @@ import Problems
 /// Where the answer's tangent conditions leave the multiplier free (few data, or a degenerate
 /// optimum), the member of least spectral norm (`LeastSpectralMultiplier`) is the one that
 /// certifies, or whose escape directions are real (docs/mathematics.md §6).
+/// An ℓ1 fit on an instance that already holds d1·d2 numbers goes to the relaxation instead
+/// (`prefersRelaxation`), and a certified answer is written at its nonzero width.
 /// Deeper factorizations have no convex relaxation to certify them and end at stationarity.
 public struct FlatMethod: RecoveryMethod {
     /// Whether the width may grow past the factorization's (no width was asked for).
