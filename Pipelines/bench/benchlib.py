@@ -11,16 +11,13 @@ import flatframes
 
 def measured_run(command, source_path, sink_path, name):
     """Runs `command` with stdin from source_path and stdout to sink_path; returns
-    (wall seconds, peak resident bytes) from wait4, and stops the script if it fails."""
-    with open(source_path, "rb") as source, open(sink_path, "wb") as sink:
-        start = time.perf_counter()
-        child = subprocess.Popen(command, stdin=source, stdout=sink)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        sys.exit(f"{name}: {command[0]} exited with status {code}")
-    return wall, usage.ru_maxrss * 1024  # KiB on Linux
+    (wall seconds, peak resident bytes, as timed_run measures it), and stops the script if it fails."""
+    run = timed_run(command, source_path, sink_path)
+    if run["stderr"]:
+        sys.stderr.write(run["stderr"])
+    if run["status"] != 0:
+        sys.exit(f"{name}: {command[0]} exited with status {run['status']}")
+    return run["wall"], run["peak"]
 
 
 def decoded_bytes(listing_path):
@@ -36,23 +33,38 @@ def decoded_bytes(listing_path):
 # ratios that tolerate missing figures, log-log slopes, and one relative error for every tool.
 
 
+TIME = "/usr/bin/time"
+
+
 def timed_run(command, stdin_path=None, stdout_path=None, timeout=None, env=None):
     """Runs `command` (stdin from stdin_path, stdout to stdout_path, /dev/null for either when
     None), killing it after `timeout` seconds. Returns a dict: wall (seconds), peak (resident
-    bytes, ru_maxrss from wait4, so the process alone, not its children's children), status
-    (the exit code; negative for a signal), timed_out, stderr (its text)."""
+    bytes), status (the exit code; negative for a signal), timed_out, stderr (its text).
+
+    The peak is the command's ru_maxrss as GNU time reports it (%M): started from this Python
+    process, the command's own ru_maxrss would count this process' resident size too (Linux
+    carries the high-water mark of the address space a child is forked or vforked from across
+    exec), so a 10 MB tool run from a suite holding 200 MB would show 200 MB. time forks the
+    command from its own ~2 MB image instead. Without /usr/bin/time, wait4's figure is kept, an
+    upper bound. The command runs in a session of its own, killed whole at the time limit."""
+    import signal
     import tempfile
     import threading
 
+    use_time = os.access(TIME, os.X_OK)
     with open(stdin_path or os.devnull, "rb") as source, open(stdout_path or os.devnull, "wb") as sink, \
-            tempfile.TemporaryFile() as errors:
+            tempfile.TemporaryFile() as errors, tempfile.NamedTemporaryFile("r") as memory:
+        wrapped = [TIME, "-f", "%M", "-o", memory.name, *command] if use_time else list(command)
         start = time.perf_counter()
-        child = subprocess.Popen(command, stdin=source, stdout=sink, stderr=errors, env=env)
+        child = subprocess.Popen(wrapped, stdin=source, stdout=sink, stderr=errors, env=env, start_new_session=True)
         killed = threading.Event()
 
         def kill():
             killed.set()
-            child.kill()
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
         timer = threading.Timer(timeout, kill) if timeout else None
         if timer:
@@ -64,8 +76,17 @@ def timed_run(command, stdin_path=None, stdout_path=None, timeout=None, env=None
         child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         errors.seek(0)
         text = errors.read().decode(errors="replace")
-    return {"wall": wall, "peak": usage.ru_maxrss * 1024, "status": child.returncode,
-            "timed_out": killed.is_set(), "stderr": text}
+        peak = usage.ru_maxrss * 1024  # KiB on Linux
+        if use_time:
+            # time writes its report to the -o file: "Command exited with non-zero status N" or
+            # "Command terminated by signal N" (then it exits 128+N) before the figure.
+            report = memory.read()
+            figures = [line.strip() for line in report.splitlines() if line.strip().isdigit()]
+            peak = int(figures[-1]) * 1024 if figures else math.nan
+            signalled = [line.split()[-1] for line in report.splitlines() if line.startswith("Command terminated by signal")]
+            if not killed.is_set() and signalled and signalled[-1].isdigit():
+                child.returncode = -int(signalled[-1])
+    return {"wall": wall, "peak": peak, "status": child.returncode, "timed_out": killed.is_set(), "stderr": text}
 
 
 def finite(values):

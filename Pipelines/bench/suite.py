@@ -56,7 +56,7 @@ MODES = {
         "sensing": (50, 3, 1500),
         "rpca": [(500, 10, 0.05)],
         "completion": [(2000, 10, 0.05)],
-        "frames": (512, 3),
+        "frames": (512, 5),
         "scaling": {"sensing": [30, 50, 70], "rpca": [125, 250, 500], "completion": [500, 1000, 2000]},
         "time_limit": 300.0,
         "softimpute_limit": 120.0,
@@ -221,6 +221,9 @@ class Suite:
                 del answer
                 for key in ("seconds", "passes", "operator_seconds", "iterations", "rank", "converged"):
                     run[key] = attributes.get(key)
+                if result["status"] == 3:  # answered, not certified: the solver says why on stderr
+                    reasons = [line for line in result["stderr"].splitlines() if line.strip() and "warning" not in line]
+                    run["warning"] = (reasons or result["stderr"].strip().splitlines()[-1:] or [""])[-1]
             else:
                 run["error"] = math.nan
                 tail = result["stderr"].strip().splitlines()[-1:] or [""]
@@ -278,7 +281,9 @@ class Suite:
                  f"{fmt(summary['seconds'], '.2f', 8)} {fmt(summary['peak'] / 1e6, '.0f', 8)} "
                  f"{fmt(summary['error'], '.2e', 10)}{('  ' + note) if note else ''}")
         for failure in sorted({run["failure"] for run in summary["runs"] if run.get("failure")}):
-            self.say(f"  {'':<44} failed: {failure}")
+            self.say(f"  {'':<6} failed: {failure}")
+        for warning in sorted({run["warning"] for run in summary["runs"] if run.get("warning")}):
+            self.say(f"  {'':<6} exit 3: {warning[:200]}")
 
     def compare(self, section, instance_label, ours_label, ours, peer_label, peer, floor):
         """The time ratios peer / ours (solve to solve, and the peer's solve over our whole run)
@@ -481,8 +486,10 @@ class Suite:
             if summary.get("runs") and all(run.get("timed_out") for run in summary["runs"]):
                 timed_out.add((model, method))
             m = param if model == "sensing" else (d * d if model == "rpca" else round(param * d * d))
+            size = self.input_bytes(self.instance(model, d, r, param)[0])
             statuses = ",".join("T" if run.get("timed_out") else str(run["status"]) for run in summary.get("runs", []))
-            rows.append({"model": model, "method": method, "d": d, "r": r, "m": m, "wall": summary["wall"],
+            rows.append({"model": model, "method": method, "d": d, "r": r, "m": m, "input_bytes": size,
+                         "wall": summary["wall"],
                          "seconds": summary["seconds"], "peak": summary["peak"], "error": summary["error"],
                          "exit": statuses or summary.get("skipped", "-"), "runs": len(summary.get("runs", []))})
         fits = []
@@ -493,12 +500,20 @@ class Suite:
             for quantity in ("wall", "seconds", "peak"):
                 fit[f"{quantity}_slope"], fit[f"{quantity}_prefactor"] = benchlib.loglog_slope(
                     [row["d"] for row in ok], [row[quantity] for row in ok])
-            fit["peak_slope_m"], _ = benchlib.loglog_slope([row["m"] for row in ok], [row["peak"] for row in ok])
-            fit["wall_slope_m"], _ = benchlib.loglog_slope([row["m"] for row in ok], [row["wall"] for row in ok])
+            for quantity in ("wall", "peak"):
+                fit[f"{quantity}_slope_input"], _ = benchlib.loglog_slope([row["input_bytes"] for row in ok],
+                                                                          [row[quantity] for row in ok])
             fits.append(fit)
         self.scaling_rows, self.scaling_fits = rows, fits
         for line in scaling_table(rows, fits):
             self.say(line)
+
+    def input_bytes(self, path):
+        """The decoded size of a stream: the array bytes of its frames (`frames ls --json`)."""
+        listing = os.path.join(self.scratch, "listing.json")
+        with open(listing, "w") as out:
+            subprocess.run([self.tool("frames"), "ls", "--json", path], stdout=out, check=True)
+        return benchlib.decoded_bytes(listing)
 
     def stream(self, command, env):
         """Runs a bench script, its output printed (and kept) line by line."""
@@ -549,10 +564,11 @@ def summarize(runs):
 
 
 def scaling_table(rows, fits):
-    lines = [f"  {'model':<11} {'method':<7} {'d':>6} {'r':>3} {'m':>10} {'runs':>4} {'exit':>6} {'wall s':>8} "
-             f"{'solve s':>8} {'peak MB':>8} {'rel. error':>10}"]
+    lines = [f"  {'model':<11} {'method':<7} {'d':>6} {'r':>3} {'m':>10} {'input MB':>9} {'runs':>4} {'exit':>6} "
+             f"{'wall s':>8} {'solve s':>8} {'peak MB':>8} {'rel. error':>10}"]
     for row in rows:
-        lines.append(f"  {row['model']:<11} {row['method']:<7} {row['d']:>6} {row['r']:>3} {row['m']:>10} {row['runs']:>4} "
+        lines.append(f"  {row['model']:<11} {row['method']:<7} {row['d']:>6} {row['r']:>3} {row['m']:>10} "
+                     f"{row['input_bytes'] / 1e6:>9.2f} {row['runs']:>4} "
                      f"{row['exit']:>6} {fmt(row['wall'], '.2f', 8)} {fmt(row['seconds'], '.2f', 8)} "
                      f"{fmt(row['peak'] / 1e6 if math.isfinite(row['peak']) else math.nan, '.0f', 8)} "
                      f"{fmt(row['error'], '.1e', 10)}")
@@ -560,7 +576,8 @@ def scaling_table(rows, fits):
     for fit in fits:
         lines.append(f"  {fit['model']:<11} {fit['method']:<7} over d in {fit['sizes']}: wall ~ d^{fmt(fit['wall_slope'], '.2f')}, "
                      f"solve ~ d^{fmt(fit['seconds_slope'], '.2f')}, peak ~ d^{fmt(fit['peak_slope'], '.2f')}; "
-                     f"against m: wall ~ m^{fmt(fit['wall_slope_m'], '.2f')}, peak ~ m^{fmt(fit['peak_slope_m'], '.2f')}")
+                     f"against the input's size n: wall ~ n^{fmt(fit['wall_slope_input'], '.2f')}, "
+                     f"peak ~ n^{fmt(fit['peak_slope_input'], '.2f')}")
     return lines
 
 
@@ -600,22 +617,24 @@ def write_results(suite, args, started, elapsed):
             out.write("# solve-flat: time and peak memory against size\n\n" + "\n".join(header) + "\n")
             out.write("Instances: sensing Gaussian r = 3, m = 10·r·d; robust PCA r = 10, 5% sign outliers; "
                       "completion r = 10, p = 10·r/d. Wall: end to end (reading the stream, writing the answer); "
-                      "solve: the `seconds` attribute; peak: ru_maxrss. Slopes: least-squares fits of log figure "
-                      "against log d (and log m) over the sizes that finished.\n\n")
-            out.write("| model | method | d | r | m | runs | exit | wall s | solve s | peak MB | rel. error |\n")
-            out.write("|---|---|---|---|---|---|---|---|---|---|---|\n")
+                      "solve: the `seconds` attribute; peak: the process' ru_maxrss as GNU time reports it; exit 3: answered, not certified; "
+                      "input: the decoded size n of the stream the solver reads (its frames' array bytes). Slopes: "
+                      "least-squares fits of log figure against log d and against log n over the sizes that finished.\n\n")
+            out.write("| model | method | d | r | m | input MB | runs | exit | wall s | solve s | peak MB | rel. error |\n")
+            out.write("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
             for row in suite.scaling_rows:
-                out.write(f"| {row['model']} | {row['method']} | {row['d']} | {row['r']} | {row['m']} | {row['runs']} | "
+                out.write(f"| {row['model']} | {row['method']} | {row['d']} | {row['r']} | {row['m']} | "
+                          f"{row['input_bytes'] / 1e6:.2f} | {row['runs']} | "
                           f"{row['exit']} | {fmt(row['wall'], '.3g')} | {fmt(row['seconds'], '.3g')} | "
                           f"{fmt(row['peak'] / 1e6 if math.isfinite(row['peak']) else math.nan, '.0f')} | "
                           f"{fmt(row['error'], '.1e')} |\n")
-            out.write("\n| model | method | sizes d | wall slope (d) | solve slope (d) | peak slope (d) | wall slope (m) | peak slope (m) |\n")
+            out.write("\n| model | method | sizes d | wall slope (d) | solve slope (d) | peak slope (d) | wall slope (n) | peak slope (n) |\n")
             out.write("|---|---|---|---|---|---|---|---|\n")
             for fit in suite.scaling_fits:
                 out.write(f"| {fit['model']} | {fit['method']} | {', '.join(map(str, fit['sizes']))} | "
                           f"{fmt(fit['wall_slope'], '.2f')} | {fmt(fit['seconds_slope'], '.2f')} | "
-                          f"{fmt(fit['peak_slope'], '.2f')} | {fmt(fit['wall_slope_m'], '.2f')} | "
-                          f"{fmt(fit['peak_slope_m'], '.2f')} |\n")
+                          f"{fmt(fit['peak_slope'], '.2f')} | {fmt(fit['wall_slope_input'], '.2f')} | "
+                          f"{fmt(fit['peak_slope_input'], '.2f')} |\n")
             png = plot_scaling(suite.scaling_rows, suite.scaling_fits, os.path.join(folder, "scaling.png"))
             if png:
                 out.write("\n![solve-flat time and peak memory against size](scaling.png)\n")
@@ -683,7 +702,7 @@ def plot_scaling(rows, fits, path):
     peak = ", ".join(f"'{data}' index {i} using 1:3 with linespoints title '{n} (slope {fmt(f['peak_slope'], '.2f')})'"
                      for i, n, f in titles)
     script = (f"set terminal pngcairo size 1100,440 font ',9'; set output '{path}'; set multiplot layout 1,2; "
-              "set logscale xy; set grid; set key top left; set xlabel 'd (d1 = d2)'; "
+              "set logscale xy; set grid; set key below; set xlabel 'd (d1 = d2)'; "
               f"set ylabel 'wall seconds (end to end)'; plot {wall}; set ylabel 'peak resident MB'; plot {peak}; "
               "unset multiplot")
     done = subprocess.run(["gnuplot", "-e", script], capture_output=True, text=True)

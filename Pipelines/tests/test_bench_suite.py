@@ -77,6 +77,11 @@ def test_timed_run_reports_status_peak_memory_and_kills_at_the_limit():
     assert quick["peak"] >= 150 << 20
     slow = benchlib.timed_run(["sleep", "30"], timeout=0.3)
     assert slow["timed_out"] and slow["status"] < 0 and slow["wall"] < 10
+    # A small command's peak is its own, not that of the (large) process that started it.
+    ballast = np.ones(40_000_000)  # 320 MB resident here
+    small = benchlib.timed_run(["true"])
+    assert small["status"] == 0 and small["peak"] < 100 << 20, small
+    del ballast
 
 
 def test_summarize_takes_medians_over_runs_that_answered():
