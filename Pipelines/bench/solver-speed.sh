@@ -29,7 +29,8 @@
 # Usage: Pipelines/bench/solver-speed.sh [D=50] [R=3] [M=1500] [REPEATS=3]
 # Env:   FLATMIN_BIN (prebuilt tools; default: Pipelines/lib/tools.sh builds .build/release),
 #        BENCH_DIR (scratch, default /tmp), PEER_TIME_LIMIT (seconds per peer run, default 600),
-#        CVXPY_ARGS, LBFGS_ARGS (extra peer options, e.g. LBFGS_ARGS='--factor 1000')
+#        CVXPY_ARGS, LBFGS_ARGS (extra peer options, e.g. LBFGS_ARGS='--factor 1000'),
+#        BENCH_SUMMARY (a file to write the medians and ratios to as JSON, for run.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 d=${1:-50}; r=${2:-3}; m=${3:-1500}; repeats=${4:-3}
@@ -219,6 +220,7 @@ for label in ("1", "all"):
           f"(medians of {len(rounds)} rounds; per pass {min(per_pass):.1f}–{max(per_pass):.1f})")
 # Each round's ratio: our run's bandwidth over the better reference measured right after it.
 best = [max(r["1"][0], r["all"][0]) for r in rounds]
+bandwidth_ratio = {}
 for method in ("flat", "convex"):
     bandwidths = [b / 1e9 for b in ours[method]["bandwidths"]]
     ratios = [b / reference for b, reference in zip(bandwidths, best) if not math.isnan(b)]
@@ -226,8 +228,20 @@ for method in ("flat", "convex"):
         print(f"ours --method {method}: no passes/operator_seconds attributes, bandwidth n/a")
         continue
     ratio = median(ratios)
+    bandwidth_ratio[method] = ratio
     print(f"ours --method {method}: {ours[method]['passes']:.0f} passes, {median(bandwidths):.1f} GB/s per pass; "
           f"over the better dgemv of its round {ratio:.2f}x (rounds: {', '.join(f'{q:.2f}' for q in ratios)}; "
           f"target >= 0.70: {'met' if ratio >= 0.70 else 'NOT met'}), "
           f"{median([b / r['1'][0] for b, r in zip(bandwidths, rounds)]):.2f}x the 1-thread figure")
+
+# For Pipelines/bench/run.sh: the medians and ratios above as one JSON object.
+if os.environ.get("BENCH_SUMMARY"):
+    with open(os.environ["BENCH_SUMMARY"], "w") as out:
+        json.dump({"d": d, "r": r, "m": m, "repeats": repeats,
+                   "ours": {method: {key: ours[method][key] for key in ("wall", "seconds", "error", "residual", "passes", "bandwidth")}
+                            for method in ours},
+                   "peers": {name: {"seconds": p["seconds"], "wall_seconds": p["wall_seconds"],
+                                    "relative_error": p["relative_error"]} for name, p in peer_results.items()},
+                   "reference_bandwidth": median(best) * 1e9,
+                   "bandwidth_ratio": bandwidth_ratio}, out, allow_nan=True)
 PY

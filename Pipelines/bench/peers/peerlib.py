@@ -43,6 +43,26 @@ class Instance:
         return float(np.linalg.norm(self.apply(X) - self.b) / np.linalg.norm(self.b))
 
 
+def read_frames(path: str, names=None) -> dict:
+    """The frames of the stream at ``path`` by name (the last of each name), only ``names`` when
+    given (the others are skipped without decoding their payload)."""
+    wanted = None if names is None else set(names)
+    frames = {}
+    with open(path, "rb") as source:
+        if wanted is None:
+            for frame in flatframes.read_frames(source):
+                frames[frame.name] = frame
+        else:
+            for header, data in flatframes.iter_raw_frames(source):
+                if header.get("name") in wanted:
+                    frame = next(flatframes.read_frames(data))
+                    frames[frame.name] = frame
+    missing = sorted(set(names or ()) - set(frames))
+    if missing:
+        raise SystemExit(f"{os.path.basename(sys.argv[0])}: {path} has no {', '.join(missing)} frame")
+    return frames
+
+
 def read_instance(path: str) -> Instance:
     """The Gaussian sensing instance in the stream at ``path`` (truth, sensing, observations)."""
     frames = {}
