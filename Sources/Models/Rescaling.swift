@@ -61,6 +61,12 @@ public enum SquaredScaling: Sendable, Equatable {
         }
     }
 
+    /// S·M·T for S = self (d1×d1) and T = `right` (d2×d2), both symmetric: the two-sided weighting
+    /// of a d1×d2 matrix (D1⁻¹A*(y)D2⁻¹ and the like).
+    public func sandwiching(_ m: Matrix, right: SquaredScaling) -> Matrix {
+        right.times(times(m).transposed()).transposed()
+    }
+
     /// D⁺, the pseudo-inverse of D: D⁻¹ on the directions D weighs and 0 on those it does not
     /// (a completion row that was never observed). Dense D must be invertible.
     public func pseudoInverseRoot() throws -> SquaredScaling {

@@ -32,6 +32,11 @@ public struct RecoveryProblem: Sendable {
     public var measurementCount: Int { observations.count }
     public var observationNorm: Double { BLAS.nrm2(observations) }
 
+    /// Whether θ holds the data fit to a relative `tolerance` (of ‖b‖): one pass.
+    public func holdsFit(_ parameters: [Double], tolerance: Double) -> Bool {
+        dataFit.violation(residual(parameters)) <= tolerance * max(observationNorm, .leastNormalMagnitude)
+    }
+
     /// A(X(θ)) − b: one pass.
     public func residual(_ parameters: [Double]) -> [Double] {
         let (left, right) = factorization.factors(parameters)

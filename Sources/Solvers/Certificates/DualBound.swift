@@ -23,7 +23,7 @@ struct DualBound {
         let spectralNorm: Double
         let exact = d1 * d2 <= Self.denseLimit
         if exact {
-            let weighted = rightInverse.times(leftInverse.times(problem.measurementOperator.adjoint(y)).transposed())
+            let weighted = leftInverse.sandwiching(problem.measurementOperator.adjoint(y), right: rightInverse)
             spectralNorm = try LAPACK.spectralNorm(weighted)
         } else {
             let iteration = SubspaceIteration(adjointOf: y, under: problem.measurementOperator, rows: d1, columns: d2,

@@ -105,7 +105,7 @@ struct SmoothedDualFunction: SmoothObjective {
     var entryWidth: Double
 
     private func weightedAdjoint(_ y: [Double]) -> Matrix {
-        rightInverse.times(leftInverse.times(problem.measurementOperator.adjoint(y)).transposed()).transposed()
+        leftInverse.sandwiching(problem.measurementOperator.adjoint(y), right: rightInverse)
     }
 
     /// The member at w with its exact norm and dual value.
@@ -138,7 +138,7 @@ struct SmoothedDualFunction: SmoothObjective {
         }
         guard value > 0, spectral.value > 0 else { return failure }
         let direction = BLAS.matmul(BLAS.matmul(u, Matrix.diagonal(spectral.weights)), vt)
-        var gradient = problem.measurementOperator.apply(leftInverse.times(rightInverse.times(direction.transposed()).transposed()))
+        var gradient = problem.measurementOperator.apply(leftInverse.sandwiching(direction, right: rightInverse))
         for i in gradient.indices { gradient[i] = gradient[i] / spectral.value - valueGradient[i] / value }
         return (Foundation.log(spectral.value) - Foundation.log(value), multipliers.pullback(gradient))
     }

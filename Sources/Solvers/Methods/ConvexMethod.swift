@@ -177,8 +177,7 @@ extension ConvexMethod {
         guard problem.factorization.factorsAreLinear,
               let polished = LagrangeNewton(problem: problem, at: parameters, narrowing: true)?.polish(multiplier: multiplier)
         else { return nil }
-        let violation = problem.dataFit.violation(problem.residual(polished.parameters))
-        guard violation <= context.limits.tolerance * max(problem.observationNorm, .leastNormalMagnitude) else { return nil }
+        guard problem.holdsFit(polished.parameters, tolerance: context.limits.tolerance) else { return nil }
         let certificate = FlatnessCertificate(problem: problem)
         let bound = try certificate.bestBound(candidates: [polished.multiplier, multiplier]).value
         let objective = problem.objective(polished.parameters)

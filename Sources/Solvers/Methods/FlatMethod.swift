@@ -103,10 +103,8 @@ public struct FlatMethod: RecoveryMethod {
             var escape: (parameters: [Double], factorization: any Factorization)?
             if solution.lowerBound == nil {
                 let tangent = LowRankNewton(problem: problem)
-                let fitsNow = { (parameters: [Double]) in
-                    problem.dataFit.violation(problem.residual(parameters))
-                        <= context.limits.tolerance * max(problem.observationNorm, .leastNormalMagnitude)
-                }
+                // Every point the answer is replaced by below has been checked to fit.
+                var solutionFits = problem.holdsFit(solution.parameters, tolerance: context.limits.tolerance)
                 let nearest = try tangent?.tangentMultipliers(at: solution.parameters, reference: run.multiplier)
                 let best = try certificate.bestBound(candidates: [run.multiplier] + closedForm + (nearest.map { [$0.nearest] } ?? []))
                 bestBound = max(bestBound, best.value)
@@ -116,12 +114,13 @@ public struct FlatMethod: RecoveryMethod {
                 // kept when it certifies.
                 // The best point that fits, and its tangent multipliers.
                 var exactPoint: (parameters: [Double], multipliers: TangentMultipliers?)? =
-                    fitsNow(solution.parameters) ? (solution.parameters, nearest) : nil
-                for narrowing in [true, false] where (bestBound < objective * (1 - gap) || !fitsNow(solution.parameters))
+                    solutionFits ? (solution.parameters, nearest) : nil
+                for narrowing in [true, false] where (bestBound < objective * (1 - gap) || !solutionFits)
                     && (narrowing || (stopped && widePolishes < Self.maximumWidePolishes)) {
                     guard let newton = LagrangeNewton(problem: problem, at: solution.parameters, narrowing: narrowing) else { continue }
                     if !narrowing { widePolishes += 1 }
-                    guard let polished = newton.polish(multiplier: run.multiplier), fitsNow(polished.parameters) else { continue }
+                    guard let polished = newton.polish(multiplier: run.multiplier),
+                          problem.holdsFit(polished.parameters, tolerance: context.limits.tolerance) else { continue }
                     let polishedObjective = problem.objective(polished.parameters)
                     // Where the multiplier is not unique, Newton's least-squares one need not be
                     // dual feasible; the one nearest the augmented Lagrangian's, on the exact
@@ -131,6 +130,7 @@ public struct FlatMethod: RecoveryMethod {
                     let bound = try certificate.bestBound(candidates: [polished.multiplier] + (nearest.map { [$0.nearest] } ?? [])).value
                     if bound >= polishedObjective * (1 - gap) {
                         solution.parameters = polished.parameters
+                        solutionFits = true
                         objective = polishedObjective
                         bestBound = bound
                     }
@@ -145,6 +145,7 @@ public struct FlatMethod: RecoveryMethod {
                     let pointObjective = problem.objective(point)
                     if bound >= pointObjective * (1 - gap) {
                         solution.parameters = point
+                        solutionFits = true
                         objective = pointObjective
                     } else {
                         escapeMultiplier = least.multiplier
@@ -152,7 +153,11 @@ public struct FlatMethod: RecoveryMethod {
                         // point's conditions (a rank or support misread): its directions prove nothing.
                         let consistent = abs(least.bound * least.norm / 2 - pointObjective) <= 1e-6 * pointObjective
                         provenEscape = consistent && least.norm > 2 * (1 + 10 * gap)
-                        if provenEscape { solution.parameters = point; objective = pointObjective }
+                        if provenEscape {
+                            solution.parameters = point
+                            solutionFits = true
+                            objective = pointObjective
+                        }
                     }
                     bestBound = max(bestBound, bound)
                 }
@@ -165,7 +170,7 @@ public struct FlatMethod: RecoveryMethod {
                 solution.lowerBound = bestBound
                 // The certificate proves optimality; the fit must hold to the tolerance asked
                 // for, whatever finer one a polishing round was run at.
-                solution.converged = fitsNow(solution.parameters) && bestBound >= objective * (1 - gap)
+                solution.converged = solutionFits && bestBound >= objective * (1 - gap)
                 if run.solution.converged, !solution.converged {
                     solution.diagnosis = String(format: "not certified: the dual bound is %.2e below the objective (relative), more than the %.0e that --tol allows",
                                                 (objective - bestBound) / max(objective, .leastNormalMagnitude), gap)

@@ -49,7 +49,7 @@ struct WeightedFitConstraint {
 
     /// D1⁻¹YD2⁻¹: both Ã and Ã* sandwich a matrix this way (D1, D2 are symmetric).
     func inverseWeighted(_ y: Matrix) -> Matrix {
-        rightInverse.times(leftInverse.times(y).transposed()).transposed()
+        leftInverse.sandwiching(y, right: rightInverse)
     }
 
     /// Ã(W): one pass.

@@ -360,11 +360,9 @@ private struct MatrixFreeTangentSystem: TangentSystem {
         self.residual = residual
         // ‖J·z‖²/‖z‖² for z with orthonormal P = V-like and Q = 0 is a Rayleigh quotient of JᵀJ
         // on the tangent space: its scale, which is all the penalty needs.
-        let d1 = point.u.rows, d2 = point.v.rows, s = point.u.columns
-        let probe = point.v.storage + [Double](repeating: 0, count: d1 * s)
+        let probe = point.v.storage + [Double](repeating: 0, count: point.u.rows * point.u.columns)
         let image = Self.apply(probe, basis: point, operatorForms: operatorForms)
         weight = BLAS.dot(image, image) / max(BLAS.dot(probe, probe), .leastNormalMagnitude)
-        _ = d2
     }
 
     private static func apply(_ z: [Double], basis: OrthonormalPoint, operatorForms: CountedOperator) -> [Double] {
