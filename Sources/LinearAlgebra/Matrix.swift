@@ -116,6 +116,14 @@ public struct Matrix: Equatable, Sendable {
         return difference
     }
 
+    /// self ← self + α·other, in place: for accumulations over full-size matrices, where `+`
+    /// would allocate and copy a new one every step.
+    public mutating func add(_ alpha: Double, times other: Matrix) {
+        precondition(rows == other.rows && columns == other.columns,
+                     "cannot add \(other.rows)×\(other.columns) to \(rows)×\(columns)")
+        BLAS.axpy(alpha, other.storage, &storage)
+    }
+
     public static func * (matrix: Matrix, scalar: Double) -> Matrix {
         var product = matrix
         BLAS.scal(scalar, &product.storage)

@@ -178,6 +178,20 @@ func rowwiseDot(_ p: Matrix, _ q: Matrix) -> [Double] {
     return result
 }
 
+/// M·diag(weights): each column j of M scaled by weights[j].
+func scalingColumns(_ matrix: Matrix, by weights: [Double]) -> Matrix {
+    precondition(weights.count == matrix.columns)
+    var scaled = matrix
+    scaled.withUnsafeMutableBufferPointer { entries in
+        let m = matrix.rows
+        for j in 0..<weights.count {
+            let weight = weights[j]
+            for i in 0..<m { entries[j * m + i] *= weight }
+        }
+    }
+    return scaled
+}
+
 /// diag(weights)·M: each row i of M scaled by weights[i].
 func scalingRows(_ matrix: Matrix, by weights: [Double]) -> Matrix {
     precondition(weights.count == matrix.rows)

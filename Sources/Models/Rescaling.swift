@@ -55,16 +55,30 @@ public enum SquaredScaling: Sendable, Equatable {
     /// D²·F.
     public func times(_ f: Matrix) -> Matrix {
         switch self {
-        case .multipleOfIdentity(let c, _): return f * c
+        case .multipleOfIdentity(let c, _): return c == 1 ? f : f * c
         case .diagonal(let d): return scalingRows(f, by: d)
         case .dense(let m): return BLAS.matmul(m, f)
         }
     }
 
+    /// F·D² (D² is symmetric).
+    func timesOnTheRight(_ f: Matrix) -> Matrix {
+        switch self {
+        case .multipleOfIdentity(let c, _): return c == 1 ? f : f * c
+        case .diagonal(let d): return scalingColumns(f, by: d)
+        case .dense(let m): return BLAS.matmul(f, m)
+        }
+    }
+
     /// S·M·T for S = self (d1×d1) and T = `right` (d2×d2), both symmetric: the two-sided weighting
-    /// of a d1×d2 matrix (D1⁻¹A*(y)D2⁻¹ and the like).
+    /// of a d1×d2 matrix (D1⁻¹A*(y)D2⁻¹ and the like). Splitting methods apply it to a full
+    /// d1×d2 matrix every step, so it touches the entries once per diagonal side and not at all
+    /// for the identity.
     public func sandwiching(_ m: Matrix, right: SquaredScaling) -> Matrix {
-        right.times(times(m).transposed()).transposed()
+        if case .multipleOfIdentity(let a, _) = self, case .multipleOfIdentity(let b, _) = right {
+            return a * b == 1 ? m : m * (a * b)
+        }
+        return right.timesOnTheRight(times(m))
     }
 
     /// D⁺, the pseudo-inverse of D: D⁻¹ on the directions D weighs and 0 on those it does not

@@ -85,7 +85,9 @@ public struct ConvexMethod: RecoveryMethod {
 
         while true {
             iterations += 1
-            let shrunk = try thresholding.shrink(v - t * adjointOfMultiplier, threshold: 2 * t)
+            var beforeThresholding = v
+            beforeThresholding.add(-t, times: adjointOfMultiplier)
+            let shrunk = try thresholding.shrink(beforeThresholding, threshold: 2 * t)
             let w = shrunk.matrix
             var slack = [Double](repeating: 0, count: problem.measurementCount)
             if slackWeight > 0 {
@@ -100,11 +102,12 @@ public struct ConvexMethod: RecoveryMethod {
 
             let step = constraint.projectionStep(residual: residual)
             let previousV = v, previousSlackOfV = slackOfV
-            v = w - step.adjoint
+            v = w
+            v.add(-1, times: step.adjoint)
             slackOfV = slack
             BLAS.axpy(slackWeight, step.multiplier, &slackOfV)
             BLAS.axpy(1 / t, step.multiplier, &multiplier)
-            adjointOfMultiplier = adjointOfMultiplier + (1 / t) * step.adjoint
+            adjointOfMultiplier.add(1 / t, times: step.adjoint)
 
             let nuclearPart = 2 * shrunk.nuclearNorm
             if iterations % Self.progressInterval == 0 {

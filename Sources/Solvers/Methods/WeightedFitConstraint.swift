@@ -80,7 +80,7 @@ struct WeightedFitConstraint {
             guard curvature > 0 else { break }
             let length = remainderSquared / curvature
             BLAS.axpy(length, direction, &step)
-            adjointOfStep = adjointOfStep + length * adjointOfDirection
+            adjointOfStep.add(length, times: adjointOfDirection)
             BLAS.axpy(-length, product, &remainder)
             let nextSquared = BLAS.dot(remainder, remainder)
             BLAS.scal(nextSquared / remainderSquared, &direction)
