@@ -27,11 +27,13 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        // Temporary output files removed from a signal handler
+        .target(name: "CTemporaryFiles"),
         // Streaming products with a large matrix, prefetched, the same bits on every x86 level
         .target(name: "CStreamKernels", linkerSettings: [.linkedLibrary("m")]),
 
         // The stream format, and the operations of the `frames` tool on it
-        .target(name: "Frames", dependencies: ["CZstd"], exclude: ["FORMAT.md"]),
+        .target(name: "Frames", dependencies: ["CZstd", "CTemporaryFiles"], exclude: ["FORMAT.md"]),
         .target(name: "FrameTools", dependencies: ["Frames"]),
 
         // Numerics

@@ -22,7 +22,7 @@ head -c "$operator_bytes" /dev/urandom > "$scratch/random.bin"
 
 seconds() { local t0 t1; t0=$(date +%s%N); "$@"; t1=$(date +%s%N); awk -v d=$((t1 - t0)) 'BEGIN {printf "%.4f", d/1e9}'; }
 ours() { "$bin/generate-ground-truth" --d1 "$d" --rank 5 --seed 1 \
-           | "$bin/sample-measurements" --operator gaussian --m "$m" --seed 2 -o "$scratch/instance.frames"; }
+           | "$bin/sample-measurements" --operator gaussian --m "$m" --seed 2 -f -o "$scratch/instance.frames"; }
 peer() { zstd -q -T0 -3 -c "$scratch/random.bin" > "$scratch/random.zst"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 

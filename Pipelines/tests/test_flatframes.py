@@ -566,7 +566,7 @@ def swift_import(tmp_path, name: str, array: np.ndarray, *attributes: str) -> by
 def swift_export(tmp_path, stream: bytes, name: str) -> np.ndarray:
     (tmp_path / "stream.frames").write_bytes(stream)
     with open(tmp_path / "stream.frames", "rb") as stdin:
-        frames_cli("export", name, "--npy", tmp_path / "export.npy", stdin=stdin)
+        frames_cli("export", name, "--npy", tmp_path / "export.npy", "--force", stdin=stdin)
     return np.load(tmp_path / "export.npy")
 
 

@@ -31,10 +31,9 @@ public enum NPYFiles {
         return header
     }
 
-    /// Writes the current frame of `reader` as an `.npy` file at `path`, streaming its data.
-    public static func exportCurrentFrame(of reader: FrameReader, to path: String) throws {
+    /// Writes the current frame of `reader` as an `.npy` file into `file`, streaming its data.
+    public static func exportCurrentFrame(of reader: FrameReader, to file: OutputFile) throws {
         guard let header = reader.header else { preconditionFailure("no current frame") }
-        let file = try AtomicFileSink(path: path)
         let writer = FrameWriter(sink: file)
         try writer.writeVerbatim(NPY.headerBytes(for: header))
         try reader.readChunks { try writer.writeVerbatim($0) }

@@ -127,49 +127,6 @@ final class BufferedSink {
     }
 }
 
-/// A file that appears under its name only once it is complete: bytes go to a temporary file
-/// beside it, renamed into place by `commit()`. A failed or interrupted run leaves no
-/// half-written output behind.
-public final class AtomicFileSink: ByteSink {
-    public let path: String
-    private let temporaryPath: String
-    private let sink: FileDescriptorSink
-    private var finished = false
-
-    public init(path: String) throws {
-        self.path = path
-        self.temporaryPath = "\(path).partial-\(getpid())"
-        let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw FrameError(.io, "cannot create '\(path)': \(String(cString: strerror(errno)))")
-        }
-        self.sink = FileDescriptorSink(descriptor: descriptor)
-    }
-
-    deinit {
-        if !finished { discard() }
-    }
-
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try sink.write(bytes)
-    }
-
-    public func commit() throws {
-        finished = true
-        guard close(sink.descriptor) == 0, rename(temporaryPath, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporaryPath)
-            throw FrameError(.io, "cannot write '\(path)': \(reason)")
-        }
-    }
-
-    public func discard() {
-        finished = true
-        close(sink.descriptor)
-        unlink(temporaryPath)
-    }
-}
-
 /// Opens a file for reading, with the error a person needs when it is missing.
 public func openForReading(_ path: String) throws -> FileDescriptorSource {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)

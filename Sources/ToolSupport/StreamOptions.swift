@@ -26,6 +26,9 @@ public struct OutputOptions: ParsableArguments {
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write the stream to this file (complete or not at all) instead of stdout.", valueName: "file"))
     public var output: String?
 
+    @Flag(name: [.customShort("f"), .long], help: "Overwrite the -o file when it exists (never an input of the same run).")
+    public var force = false
+
     @Option(parsing: .unconditional,
             help: ArgumentHelp("zstd compression level for new frames: negative (fastest), 1 (fast) to 19 (small); default 3.", valueName: "n"))
     public var level: Int32 = CompressionSettings.defaultLevel
@@ -40,17 +43,18 @@ public struct OutputOptions: ParsableArguments {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
-    /// The destination stream. Refuses a terminal, as zstd does: binary frames would only
-    /// garble it.
-    public func makeOutput() throws -> StreamOutput {
+    /// The destination stream, never one of `inputs` (paths; nil or `-` is stdin). Refuses a
+    /// terminal, as zstd does: binary frames would only garble it.
+    public func makeOutput(inputs: [String?]) throws -> StreamOutput {
         let compression = CompressionSettings(level: level, workers: threads)
         if let output, output != "-" {
-            let file = try AtomicFileSink(path: output)
+            let file = try OutputFile(path: output, overwrite: force, inputs: inputIdentities(inputs))
             return StreamOutput(writer: FrameWriter(sink: file, compression: compression), file: file)
         }
         guard !StandardStreams.isTerminal(1) else {
             throw ToolError("refusing to write binary frames to a terminal; redirect stdout or use -o FILE")
         }
+        try refuseStandardOutputAsInput(inputs)
         return StreamOutput(writer: FrameWriter(sink: FileDescriptorSink(descriptor: 1), compression: compression), file: nil)
     }
 }
@@ -58,7 +62,7 @@ public struct OutputOptions: ParsableArguments {
 /// A stream being written; `finish()` flushes it and, for a file, moves it into place.
 public struct StreamOutput {
     public let writer: FrameWriter
-    let file: AtomicFileSink?
+    let file: OutputFile?
 
     public func finish() throws {
         try writer.flush()
@@ -68,3 +72,18 @@ public struct StreamOutput {
 
 /// `--truth` and `--estimate` take auto, dense or factors.
 extension DenseStorage: ExpressibleByArgument {}
+
+/// The files a run reads, to refuse writing over one of them: each path, and stdin (nil or
+/// `-`) when a shell redirected it from a file.
+public func inputIdentities(_ inputs: [String?]) -> [FileIdentity] {
+    inputs.compactMap { path in
+        path == nil || path == "-" ? FileIdentity(regularFileOn: 0) : FileIdentity(path: path!)
+    }
+}
+
+/// `tool < a.frames >> a.frames` would read what it writes: refused before anything is written.
+public func refuseStandardOutputAsInput(_ inputs: [String?]) throws {
+    if let standardOutput = FileIdentity(regularFileOn: 1), inputIdentities(inputs).contains(standardOutput) {
+        throw ToolError("stdout is also an input of this run; write to another file")
+    }
+}

@@ -72,7 +72,7 @@ public func provenanceEntry(tool: String, arguments: [String] = Array(CommandLin
 /// Options that do not affect the frames' content, with whether they take a value.
 private let contentNeutralOptions: [String: Bool] = [
     "--threads": true, "-o": true, "--output": true, "-i": true, "--input": true, "--max-frame-bytes": true,
-    "--quiet": false, "-q": false,
+    "--quiet": false, "-q": false, "--force": false, "-f": false,
 ]
 
 func reproducingArguments(_ arguments: [String]) -> [String] {

@@ -79,7 +79,7 @@ struct CorruptSparseCommand: ParsableCommand {
             let stage = try SparseCorruptionStage(
                 target: target, specification: specification, provenance: provenanceEntry(tool: "corrupt-sparse", seed: seed))
             let reader = try inputOptions.makeReader(path: input)
-            let stream = try output.makeOutput()
+            let stream = try output.makeOutput(inputs: [input])
             try processStream(reader, to: stream.writer, select: { stage.consumes($0) ? .consume : .pass },
                               handle: stage.handle)
             for frame in try stage.finish() { try stream.writer.write(frame) }

@@ -97,6 +97,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the report to this file (complete or not at all).", valueName: "file"))
     var report: String?
 
+    @Flag(name: [.customShort("f"), .long], help: "Overwrite the --report file when it exists (never an input of the same run).")
+    var force = false
+
     @OptionGroup var inputOptions: InputOptions
 
     func run() throws {
@@ -109,7 +112,10 @@ struct EvaluateCommand: ParsableCommand {
                 }
                 forwarding = FrameWriter(sink: FileDescriptorSink(descriptor: 1))
             }
-            let destination = try ReportDestination(path: report, descriptor: passThrough ? 2 : 1)
+            let inputs: [String?] = files.isEmpty ? [nil] : files
+            if passThrough { try refuseStandardOutputAsInput(inputs) }
+            let destination = try ReportDestination(path: report, descriptor: passThrough ? 2 : 1, overwrite: force,
+                                                    inputs: inputIdentities(inputs))
             let chosenFormat = format ?? (destination.isTerminal ? .table : .json)
             if chosenFormat == .csv { try destination.write(EvaluationReport.csvHeader + "\n") }
             for path in files.isEmpty ? ["-"] : files {
@@ -151,12 +157,12 @@ enum ReportFormat: String, ExpressibleByArgument {
 /// stdout), or a file that appears only once every report is in it.
 struct ReportDestination {
     let sink: any ByteSink
-    let file: AtomicFileSink?
+    let file: OutputFile?
     let isTerminal: Bool
 
-    init(path: String?, descriptor: Int32) throws {
+    init(path: String?, descriptor: Int32, overwrite: Bool, inputs: [FileIdentity]) throws {
         if let path {
-            let file = try AtomicFileSink(path: path)
+            let file = try OutputFile(path: path, overwrite: overwrite, inputs: inputs)
             (sink, self.file, isTerminal) = (file, file, false)
         } else {
             (sink, file, isTerminal) = (FileDescriptorSink(descriptor: descriptor), nil, StandardStreams.isTerminal(descriptor))

@@ -95,7 +95,7 @@ extension FramesCommand {
             try runTool(tool) {
                 let selector = NameSelector(names)
                 let reader = try inputOptions.makeReader(path: input)
-                let stream = try output.makeOutput()
+                let stream = try output.makeOutput(inputs: [input])
                 try filterFrames(reader, to: stream.writer) { selector.matches($0.name) == keepingMatches }
                 try stream.finish()
             }
@@ -123,6 +123,9 @@ extension FramesCommand {
         @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
         var input: String?
 
+        @Flag(name: [.customShort("f"), .long], help: "Overwrite the .npy or CSV file when it exists (never the input).")
+        var force = false
+
         @OptionGroup var inputOptions: InputOptions
 
         func validate() throws {
@@ -135,13 +138,14 @@ extension FramesCommand {
                 while let header = try reader.next() {
                     guard header.name == name else { continue }
                     if let npy {
-                        try NPYFiles.exportCurrentFrame(of: reader, to: npy)
+                        let file = try OutputFile(path: npy, overwrite: force, inputs: inputIdentities([input]))
+                        try NPYFiles.exportCurrentFrame(of: reader, to: file)
                     } else if let csv {
                         let text = try CSVFiles.render(try reader.read())
                         if csv == "-" {
                             try StandardStreams.output(text)
                         } else {
-                            let file = try AtomicFileSink(path: csv)
+                            let file = try OutputFile(path: csv, overwrite: force, inputs: inputIdentities([input]))
                             var bytes = text
                             try bytes.withUTF8 { try file.write(UnsafeRawBufferPointer($0)) }
                             try file.commit()
@@ -205,7 +209,7 @@ extension FramesCommand {
                     attributes[String(pair[..<equals])] = (try? JSONValue.decode(Array(text.utf8))) ?? .string(text)
                 }
                 attributes = appendingProvenance(provenanceEntry(tool: "frames import"), to: attributes)
-                let stream = try output.makeOutput()
+                let stream = try output.makeOutput(inputs: append ? [file, input] : [file])
                 if append {
                     try filterFrames(try inputOptions.makeReader(path: input), to: stream.writer) { _ in true }
                 }

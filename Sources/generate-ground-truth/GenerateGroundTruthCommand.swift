@@ -111,7 +111,7 @@ struct GenerateGroundTruthCommand: ParsableCommand {
             let groundTruth = try generateGroundTruth(specification)
             let provenance = provenanceEntry(tool: Self.toolName, arguments: specification.commandLineArguments,
                                              seed: seed)
-            let stream = try output.makeOutput()
+            let stream = try output.makeOutput(inputs: [])
             for frame in groundTruth.frames(provenance: provenance) {
                 try stream.writer.write(frame)
             }

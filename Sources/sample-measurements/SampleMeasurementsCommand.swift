@@ -81,7 +81,7 @@ struct SampleMeasurementsCommand: ParsableCommand {
             // observations byte-identical everywhere (the dense work here is a single gemv).
             BLASThreads.runSingleThreaded()
             let reader = try input.makeReader()
-            let stream = try output.makeOutput()
+            let stream = try output.makeOutput(inputs: [nil])
             var truthFrames: [String: Frame] = [:]
             var alreadyMeasured = false
             let truthNames: Set = [FrameName.truth, FrameName.truthLeft, FrameName.truthRight]

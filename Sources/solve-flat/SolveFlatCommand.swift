@@ -152,7 +152,7 @@ struct SolveFlatCommand: ParsableCommand {
         AllocatorPolicy.reuseLargeBuffers()
         let stage = SolveStage(options: try options(), provenance: provenanceEntry(tool: "solve-flat", seed: seed))
         let reader = try inputOptions.makeReader(path: input)
-        let stream = try output.makeOutput()
+        let stream = try output.makeOutput(inputs: [input])
         try processStream(reader, to: stream.writer, select: { stage.wants($0) ? .keep : .pass },
                           handle: { (frame: Frame) -> [Frame] in
                               stage.keep(frame)
