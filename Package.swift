@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(name: "sample-measurements", dependencies: ["Instances", "Models", "LinearAlgebra", "Frames", "ToolSupport", argumentParser]),
         .executableTarget(name: "solve-flat", dependencies: ["Solvers", "Models", "LinearAlgebra", "Frames", "ToolSupport", argumentParser]),
         .executableTarget(name: "corrupt-sparse", dependencies: ["Instances", "Models", "Frames", "ToolSupport", argumentParser]),
-        .executableTarget(name: "evaluate", dependencies: ["Evaluation", "Frames", "ToolSupport", argumentParser]),
+        .executableTarget(name: "evaluate", dependencies: ["Evaluation", "LinearAlgebra", "Frames", "ToolSupport", argumentParser]),
 
         // Fixtures, reference arithmetic and conformance checks shared by every test target
         .target(name: "TestSupport", dependencies: ["Problems", "Models", "LinearAlgebra", "RandomNumbers", "Frames"],

@@ -37,7 +37,7 @@ tool, scratch, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
 d, r, p = sys.argv[4:]
 instance_path, output_path = os.path.join(scratch, "instance.frames"), os.path.join(scratch, "out.frames")
 
-runs = [benchlib.measured_run([tool, "--quiet", "--tol", "1e-7"], instance_path, output_path, "completion-speed.sh")
+runs = [benchlib.measured_run([tool, "--quiet", "--timings", "--tol", "1e-7"], instance_path, output_path, "completion-speed.sh")
         for _ in range(repeats)]
 walls, peaks = [wall for wall, _ in runs], [peak for _, peak in runs]
 
@@ -45,9 +45,9 @@ with open(instance_path, "rb") as stream:
     frames = {frame.name: frame.array for frame in flatframes.read_frames(stream)
               if frame.name in ("truth", "entries", "observations")}
 with open(output_path, "rb") as stream:
-    estimate = next(frame for frame in flatframes.read_frames(stream) if frame.name == "estimate")
+    solved = {frame.name: frame for frame in flatframes.read_frames(stream) if frame.name in ("estimate", "timings")}
 truth, entries, b = frames["truth"], frames["entries"], frames["observations"]
-X, attributes = estimate.array, estimate.attributes
+X, attributes = solved["estimate"].array, {**solved["estimate"].attributes, **solved["timings"].attributes}
 error = float(np.linalg.norm(X - truth) / np.linalg.norm(truth))
 residual = float(np.linalg.norm(X[entries[:, 0], entries[:, 1]] - b) / np.linalg.norm(b))
 

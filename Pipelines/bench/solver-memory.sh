@@ -34,14 +34,14 @@ import benchlib, flatframes
 tool, scratch, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
 d, r, m = sys.argv[4:]
 instance_path, output_path = os.path.join(scratch, "instance.frames"), os.path.join(scratch, "out.frames")
-runs = [benchlib.measured_run([tool, "--quiet"], instance_path, output_path, "solver-memory.sh") for _ in range(repeats)]
+runs = [benchlib.measured_run([tool, "--quiet", "--timings"], instance_path, output_path, "solver-memory.sh") for _ in range(repeats)]
 walls, peaks = [wall for wall, _ in runs], [peak for _, peak in runs]
 
 with open(instance_path, "rb") as stream:
     truth = next(frame.array for frame in flatframes.read_frames(stream) if frame.name == "truth")
 with open(output_path, "rb") as stream:
-    estimate = next(frame for frame in flatframes.read_frames(stream) if frame.name == "estimate")
-attributes = estimate.attributes
+    solved = {frame.name: frame for frame in flatframes.read_frames(stream) if frame.name in ("estimate", "timings")}
+estimate, attributes = solved["estimate"], {**solved["estimate"].attributes, **solved["timings"].attributes}
 error = float(np.linalg.norm(estimate.array - truth) / np.linalg.norm(truth))
 decoded = benchlib.decoded_bytes(os.path.join(scratch, "instance.json"))
 d1, d2 = truth.shape

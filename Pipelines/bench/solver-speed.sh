@@ -46,7 +46,7 @@ trap 'rm -rf "$scratch"' EXIT
   | "$bin/sample-measurements" --operator gaussian --m "$m" --seed 2 > "$scratch/instance.frames"
 
 seconds() { local t0 t1; t0=$(date +%s%N); "$@"; t1=$(date +%s%N); awk -v d=$((t1 - t0)) 'BEGIN {printf "%.4f", d/1e9}'; }
-solve() { "$bin/solve-flat" --quiet --method "$1" < "$scratch/instance.frames" > "$scratch/out.frames"; }
+solve() { "$bin/solve-flat" --quiet --timings --method "$1" < "$scratch/instance.frames" > "$scratch/out.frames"; }
 
 # OpenBLAS dgemv on the same matrix, through numpy: 1 thread, then OpenBLAS's default (all cores).
 cat > "$scratch/dgemv.py" <<'PY'
@@ -119,7 +119,7 @@ for method in ("flat", "convex"):
     for round_number in range(1, repeats + 1):
         with open(os.path.join(scratch, f"ours-{method}-{round_number}.frames"), "rb") as source:
             frames = {frame.name: frame for frame in flatframes.read_frames(source)}
-        X, attributes = frames["estimate"].array, frames["estimate"].attributes
+        X, attributes = frames["estimate"].array, {**frames["estimate"].attributes, **frames["timings"].attributes}
         number = lambda key: float(attributes[key]) if isinstance(attributes.get(key), (int, float)) else math.nan
         runs.append({"error": instance.relative_error(X), "residual": instance.residual(X),
                      "trace": peerlib.scaled_trace_of(X, D1, D2), "seconds": number("seconds"),

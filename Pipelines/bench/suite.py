@@ -202,7 +202,7 @@ class Suite:
         output = os.path.join(self.scratch, "ours.frames")
 
         def once():
-            result = benchlib.timed_run([self.tool("solve-flat"), "--quiet", *options], instance, output,
+            result = benchlib.timed_run([self.tool("solve-flat"), "--quiet", "--timings", *options], instance, output,
                                         timeout=self.time_limit)
             run = {key: result[key] for key in ("wall", "peak", "status", "timed_out")}
             if result["status"] in (0, 3) and os.path.getsize(output) > 0:
@@ -210,7 +210,8 @@ class Suite:
                                          text=True, check=True).stdout
                 headers = {h["name"]: h for h in map(json.loads, listing.splitlines())}
                 attributes = next((headers[name]["attributes"] for name in ("estimate", "estimate_left")
-                                   if name in headers and "seconds" in headers[name]["attributes"]), {})
+                                   if name in headers and "method" in headers[name]["attributes"]), {})
+                attributes = {**attributes, **headers.get("timings", {}).get("attributes", {})}
                 if "estimate_left" in headers and "estimate_right" in headers:
                     frames = peerlib.read_frames(output, ("estimate_left", "estimate_right"))
                     answer = (frames["estimate_left"].array, frames["estimate_right"].array)

@@ -75,7 +75,7 @@ echo
 python3 - "$out/flat.json" "$out/rerun-min-norm.json" <<'PY'
 import json, sys
 keys = ["method", "rank", "relative_error", "recovered", "scaled_trace", "flattest", "norm_minimality",
-        "balancedness", "converged", "seconds"]
+        "balancedness", "converged"]
 print("| run | " + " | ".join(keys) + " |")
 print("|" + "---|" * (len(keys) + 1))
 for label, path in zip(["solved.frames (flat)", "rerun from archive (min-norm)"], sys.argv[1:]):

@@ -55,7 +55,7 @@ def test_attributes_agree_with_numpy_on_the_same_bytes(gaussian):
     assert weighted * (1 - 1e-5) <= attributes["lower_bound"] <= weighted * (1 + 1e-12)
     assert np.linalg.norm(x - f["truth"].array) / np.linalg.norm(f["truth"].array) < 1e-8
     assert attributes["method"] == "flat" and attributes["converged"] is True
-    assert attributes["passes"] > 0 and attributes["seconds"] > 0
+    assert attributes["passes"] > 0
     # A certified answer is written at its nonzero width: the rank of X̂, which numpy sees too.
     singular = np.linalg.svd(x, compute_uv=False)
     assert attributes["rank"] == left.shape[1] == int(np.sum(singular > 1e-10 * singular[0]))
@@ -77,9 +77,7 @@ def test_same_bits_at_every_thread_count(gaussian):
     two = frames_of(run([tool("solve-flat"), "--quiet", "--threads", "2"], input=gaussian).stdout)
     for name in ["estimate", "estimate_left", "estimate_right"]:
         assert one[name].array.tobytes() == two[name].array.tobytes()
-    timing = {"seconds", "operator_seconds"}
-    strip = lambda a: {k: v for k, v in a.items() if k not in timing}
-    assert strip(one["estimate"].attributes) == strip(two["estimate"].attributes)
+    assert one["estimate"].attributes == two["estimate"].attributes
 
 
 def test_robust_pca_with_the_oracle_budget_recovers(robust_pca):

@@ -92,7 +92,7 @@ public final class StreamEvaluation {
         FrameName.truth, FrameName.truthLeft, FrameName.truthRight,
         FrameName.estimate, FrameName.estimateLeft, FrameName.estimateRight,
         FrameName.observations, FrameName.sensing, FrameName.sensingLeft, FrameName.sensingRight,
-        FrameName.entries, FrameName.features, FrameName.outlierSupport,
+        FrameName.entries, FrameName.features, FrameName.outlierSupport, FrameName.timings,
     ]
 
     /// The d1×d2 frames that have factors to stand in for them.
@@ -297,9 +297,12 @@ public final class StreamEvaluation {
         guard let attributes = (headers[FrameName.estimate] ?? headers[FrameName.estimateLeft])?.attributes else { return }
         let passedThrough = [SolverAttributeKey.method, AttributeKey.rank, SolverAttributeKey.dataFit,
                              SolverAttributeKey.converged, SolverAttributeKey.iterations, SolverAttributeKey.passes,
-                             SolverAttributeKey.seconds, SolverAttributeKey.lowerBound]
+                             SolverAttributeKey.lowerBound]
         for key in passedThrough {
             if let value = attributes[key] { report[key] = value }
+        }
+        if let timings = headers[FrameName.timings]?.attributes, let seconds = timings[SolverAttributeKey.seconds] {
+            report[SolverAttributeKey.seconds] = seconds
         }
     }
 

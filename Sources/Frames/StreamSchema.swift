@@ -41,6 +41,12 @@ public enum FrameName {
     public static let estimate = "estimate"
     public static let estimateLeft = "estimate_left"
     public static let estimateRight = "estimate_right"
+    /// How long the solve took (`solve-flat --timings`): the one frame whose bytes change from
+    /// run to run, kept out of every other frame so that a command gives the same bytes each time.
+    public static let timings = "timings"
+
+    /// The solver's frames: a stream solved again has these replaced, not repeated.
+    public static let solverAnswer: Set<String> = [estimate, estimateLeft, estimateRight, timings]
 }
 
 /// Attribute keys with a fixed meaning.
@@ -104,16 +110,18 @@ public enum OutlierAttributeKey {
     public static let outliers = "outliers"
 }
 
-/// Attribute keys of the solver's answer, on the `estimate` frame: scripts read these.
+/// Attribute keys of the solver's answer, on the `estimate` frame (or `estimate_left` when there
+/// is no dense estimate), and of `timings`: scripts read these.
 public enum SolverAttributeKey {
     /// `flat`, `convex`, `min-norm`, …
     public static let method = "method"
     /// Inner iterations (quasi-Newton or gradient steps) over the whole solve.
     public static let iterations = "iterations"
-    /// Applications of A or A* (each one pass over a dense operator), and the time they took.
+    /// Applications of A or A* (each one pass over a dense operator), and (on `timings`) the time
+    /// they took.
     public static let passes = "passes"
     public static let operatorSeconds = "operator_seconds"
-    /// Wall time of the solve, from a loaded problem to the answer.
+    /// On `timings`: wall time of the solve, from a loaded problem to the answer.
     public static let seconds = "seconds"
     /// ‖A(X̂) − b‖₂ / ‖b‖₂.
     public static let residual = "residual"

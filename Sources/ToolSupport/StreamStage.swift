@@ -8,6 +8,8 @@ public enum FrameDisposition: Sendable {
     case keep
     /// Hand it to the stage and do not forward it; the stage writes what replaces it.
     case consume
+    /// Skip it without decoding: the stage writes a new frame of that name.
+    case drop
 }
 
 /// Runs the body of a filter: every frame goes out verbatim and in order unless `select`
@@ -27,6 +29,8 @@ public func processStream(_ reader: FrameReader, to writer: FrameWriter,
         case .consume:
             let frame = try reader.read().columnMajor()
             for replacement in try handle(frame) { try writer.write(replacement) }
+        case .drop:
+            try reader.skip()
         }
     }
 }

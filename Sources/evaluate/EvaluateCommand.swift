@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Frames
+import LinearAlgebra
 import ToolSupport
 
 @main
@@ -104,6 +105,8 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         try runTool("evaluate") {
+            // The same report at any OPENBLAS_NUM_THREADS: threaded BLAS sums in another order.
+            BLASThreads.runSingleThreaded()
             let options = try evaluationOptions()
             var forwarding: FrameWriter?
             if passThrough {

@@ -16,13 +16,17 @@ struct SolveFlatCommand: ParsableCommand {
             'estimate' (X̂, d1×d2; left out above 2^24 entries unless --estimate dense), \
             'estimate_left' and 'estimate_right' (X̂ = L·Rᵀ; for the quadratic model [U1 U2] and \
             [U1 −U2]). The attributes of the first of these frames give method, rank, \
-            iterations, passes (over the operator), operator_seconds, seconds, residual \
+            iterations, passes (over the operator), residual \
             (‖A(X̂) − b‖/‖b‖), scaled_trace (str = ‖D1L‖² + ‖D2R‖²), objective (each \
             method's own, unscaled: str for flat and convex, ‖L‖² + ‖R‖² for min-norm, plus \
             2cλ‖A(X̂) − b‖₁ with --penalized (c = √(tr D1²/d1 · tr D2²/d2) for flat and convex, 1 \
             for min-norm); the loss (1/2m)‖A(X̂) − b‖² for gd, sam and label-noise; ‖X̂‖_F for \
             least-norm), lower_bound (flat, min-norm, convex: a certified bound on that \
-            objective over every factorization that fits), converged and data_fit. The solver never reads the truth, nor the outlier record unless \
+            objective over every factorization that fits), converged and data_fit: the same \
+            command gives the same bytes on every run. --timings appends a 'timings' frame \
+            ([seconds, operator_seconds], also as attributes), the one frame that changes from \
+            run to run. A stream that was solved before has its estimate and timings replaced, \
+            not repeated. The solver never reads the truth, nor the outlier record unless \
             --oracle-budget asks for it.
 
             The fit follows the stream: exact for noiseless measurements; ‖A(X) − b‖₂ ≤ δ when \
@@ -128,6 +132,9 @@ struct SolveFlatCommand: ParsableCommand {
                                valueName: "form"))
     var estimate: DenseStorage = .auto
 
+    @Flag(help: "Append a 'timings' frame with the solve's seconds and operator_seconds (the only bytes that then change from run to run; evaluate reports them).")
+    var timings = false
+
     @Flag(name: [.short, .long], help: "No progress and no summary on stderr (warnings still appear).")
     var quiet = false
 
@@ -153,11 +160,21 @@ struct SolveFlatCommand: ParsableCommand {
         let stage = SolveStage(options: try options(), provenance: provenanceEntry(tool: "solve-flat", seed: seed))
         let reader = try inputOptions.makeReader(path: input)
         let stream = try output.makeOutput(inputs: [input])
-        try processStream(reader, to: stream.writer, select: { stage.wants($0) ? .keep : .pass },
+        var replaced = false
+        try processStream(reader, to: stream.writer,
+                          select: { header in
+                              // A stream solved before gets this answer instead of a second one.
+                              if FrameName.solverAnswer.contains(header.name) {
+                                  replaced = true
+                                  return .drop
+                              }
+                              return stage.wants(header) ? .keep : .pass
+                          },
                           handle: { (frame: Frame) -> [Frame] in
                               stage.keep(frame)
                               return []
                           })
+        if replaced, !quiet { StandardStreams.error("solve-flat: the input was solved before; its estimate is replaced by this one") }
         var progress: ProgressHandler?
         if !quiet, StandardStreams.isTerminal(2) { progress = { Self.printProgress($0) } }
         try stage.finish(writingTo: stream.writer, progress: progress)
@@ -188,6 +205,7 @@ struct SolveFlatCommand: ParsableCommand {
         options.noiseLevel = noiseLevel
         options.seed = seed
         options.estimateStorage = estimate
+        options.recordsTimings = timings
         options.depth = depth
         try setImplicitMethodOptions(&options)
         let outlierChoices = [l1Budget != nil, oracleBudget, penalized].filter { $0 }.count

@@ -25,13 +25,15 @@ struct StreamEvaluationTests {
         estimate[0, 0] += 1e-3
         let (u, values, vt) = try LAPACK.svd(estimate)
         let roots = Matrix.diagonal(values.map { $0.squareRoot() })
-        let attributes: [String: JSONValue] = ["method": "flat", "rank": 4, "seconds": 0.5, "converged": true]
+        let attributes: [String: JSONValue] = ["method": "flat", "rank": 4, "converged": true]
         return [Frame(name: FrameName.truth, matrix: truth)]
             + Fixtures.gaussianFrames(truth: truth, measurements: 30, seed: 63)
             + Fixtures.gaussianFrames(truth: truth, measurements: 10, seed: 64, prefix: FrameName.holdoutPrefix)
             + [Frame(name: FrameName.estimate, matrix: estimate, attributes: attributes),
                Frame(name: FrameName.estimateLeft, matrix: BLAS.matmul(u, roots)),
-               Frame(name: FrameName.estimateRight, matrix: BLAS.matmul(vt, roots, transposeA: true))]
+               Frame(name: FrameName.estimateRight, matrix: BLAS.matmul(vt, roots, transposeA: true)),
+               Frame(name: FrameName.timings, shape: [2], data: .float64([0.5, 0.25]),
+                     attributes: ["seconds": 0.5, "operator_seconds": 0.25])]
     }
 
     @Test func aCompleteStreamGivesEveryKeyButTheOptionalOnes() throws {
@@ -42,6 +44,7 @@ struct StreamEvaluationTests {
         let unmeasured = EvaluationReport.keys.filter { report[$0] == .null }
         #expect(Set(unmeasured) == ["data_fit", "iterations", "passes", "lower_bound", "outlier_precision", "outlier_recall"])
         #expect(report["method"] == "flat" && report["rank"] == 4 && report["operator"] == "gaussian" && report["m"] == 30)
+        #expect(report["seconds"] == 0.5, "from the timings frame")
         let error = try #require(report["relative_error"].doubleValue)
         #expect(abs(error - 1e-3 / Self.truth.frobeniusNorm) < 1e-12)
         #expect(report["recovered"] == false && report["truth_rank"] == 2 && report["numerical_rank"] == 3)

@@ -80,7 +80,8 @@ import Testing
 
     @Test func aFifoIsWrittenThrough() throws {
         #expect(mkfifo(path("fifo"), 0o600) == 0)
-        let reader = Thread { _ = try? String(contentsOfFile: path("fifo"), encoding: .utf8) }
+        let fifo = path("fifo")
+        let reader = Thread { _ = try? String(contentsOfFile: fifo, encoding: .utf8) }
         reader.start()
         let file = try OutputFile(path: path("fifo"), overwrite: false)
         try write("through", to: file)

@@ -136,7 +136,7 @@ sweep_job() {  # NAME GROUP X TRIAL LABEL KEY PIPELINE ARGS
   fi
   report=$( set +o pipefail
             # shellcheck disable=SC2086
-            timeout "$SWEEP_TIMEOUT" solve-flat --quiet $args < "$input" 2> "$err" \
+            timeout "$SWEEP_TIMEOUT" solve-flat --quiet --timings $args < "$input" 2> "$err" \
               | evaluate --format json 2>/dev/null | head -n 1
             echo "status=${PIPESTATUS[0]}" )
   t1=$(date +%s%N)

@@ -94,6 +94,8 @@ public struct SolveOptions: Sendable {
     public var sigma = 0.5
     /// Whether the answer is written as the dense `estimate` as well as its factors.
     public var estimateStorage = DenseStorage.auto
+    /// Append the `timings` frame (the solve's wall and operator time).
+    public var recordsTimings = false
 
     public init() {}
 

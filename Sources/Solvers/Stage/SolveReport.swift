@@ -59,8 +59,6 @@ struct SolveReport {
             AttributeKey.rank: .integer(Int64(problem.factorization.width)),
             SolverAttributeKey.iterations: .integer(Int64(solution.iterations)),
             SolverAttributeKey.passes: .integer(Int64(usage.passes)),
-            SolverAttributeKey.operatorSeconds: .double(usage.seconds),
-            SolverAttributeKey.seconds: .double(seconds),
             SolverAttributeKey.residual: .double(relativeResidual),
             SolverAttributeKey.scaledTrace: .double(scaledTrace),
             SolverAttributeKey.objective: .double(objective),
@@ -88,6 +86,19 @@ struct SolveReport {
         }
         try writer.write(Frame(name: FrameName.estimateLeft, matrix: left, attributes: dense ? factorAttributes : attributes))
         try writer.write(Frame(name: FrameName.estimateRight, matrix: right, attributes: factorAttributes))
+    }
+
+    /// The `timings` frame: [seconds, operator_seconds], also as attributes with the passes.
+    func writeTimings(to writer: FrameWriter, provenance: JSONValue) throws {
+        let usage = problem.measurementOperator.usage
+        let attributes: [String: JSONValue] = [
+            SolverAttributeKey.seconds: .double(seconds),
+            SolverAttributeKey.operatorSeconds: .double(usage.seconds),
+            SolverAttributeKey.passes: .integer(Int64(usage.passes)),
+            AttributeKey.provenance: .array([provenance]),
+        ]
+        try writer.write(Frame(name: FrameName.timings, shape: [2], data: .float64([seconds, usage.seconds]),
+                               attributes: attributes))
     }
 
     static let estimateBlockColumns = 256

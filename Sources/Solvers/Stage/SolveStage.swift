@@ -63,6 +63,7 @@ public final class SolveStage {
         diagnosis = solution.diagnosis
         converged = solution.converged
         try report.write(to: writer, provenance: provenance)
+        if options.recordsTimings { try report.writeTimings(to: writer, provenance: provenance) }
     }
 
     /// The fit the stream and options ask for. A penalty weighs the residual against the
