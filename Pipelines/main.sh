@@ -28,7 +28,7 @@ generate-ground-truth --d1 60 --rank 3 --seed 1 \
 echo
 frames ls "$work/solved.frames"
 echo
-PYTHONPATH=Pipelines python3 - "$work/instance.frames" <<'PY'
+python3 - "$work/instance.frames" <<'PY'
 import sys
 import numpy as np
 import flatframes
