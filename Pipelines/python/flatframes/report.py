@@ -32,7 +32,8 @@ REPORT_KEYS: dict[str, Any] = {
 def read_report_records(source: Source) -> list[dict[str, Any]]:
     """One dict per evaluated stream, from ``evaluate``'s JSON Lines or CSV output.
 
-    ``source`` is a path (``"-"`` for standard input), the report's bytes, or a file object.
+    ``source`` is a path (``"-"`` for standard input), the report's bytes, or a file object,
+    text or binary.
     The format is told from the first character (``{`` starts JSON Lines). Values get the
     types of ``REPORT_KEYS`` whichever format they came in (JSON writes ``1.0`` as ``1``, CSV
     has no types), so both formats give equal records; non-finite floats, which ``evaluate``
@@ -45,8 +46,11 @@ def read_report_records(source: Source) -> list[dict[str, Any]]:
     >>> read_report_records(b"operator,d1,outlier_recall,singular_values,missing\\ngaussian,8,1.0,2.5;0.5,\\n")
     [{'operator': 'gaussian', 'd1': 8, 'outlier_recall': 1.0, 'singular_values': [2.5, 0.5], 'missing': []}]
     """
-    with open_source(source) as file:
-        text = file.read().decode("utf-8")
+    if isinstance(source, io.TextIOBase):
+        text = source.read()
+    else:
+        with open_source(source) as file:
+            text = file.read().decode("utf-8")
     stripped = text.lstrip()
     if not stripped:
         return []
