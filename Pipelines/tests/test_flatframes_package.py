@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import inspect
 import io
 import json
 import math
 import os
 import pkgutil
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +22,7 @@ import numpy as np
 import pytest
 
 import flatframes
-from conftest import PYTHON_PACKAGE, REPO, pipeline, run, tool
+from conftest import BIN, PYTHON_PACKAGE, REPO, pipeline, run, tool
 
 CORPUS = REPO / "Tests" / "Corpus" / "valid"
 
@@ -71,10 +73,27 @@ def test_docstring_examples_run(module):
     assert runner.summarize(verbose=False).failed == 0
 
 
+@pytest.mark.skipif(pandas is None, reason="the README's example ends with a DataFrame; pandas is not installed")
+def test_the_readmes_python_example_runs(tmp_path):
+    for name in ("generate-ground-truth", "sample-measurements", "solve-flat", "evaluate"):
+        tool(name)  # skips when the tools are not built
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("### From Python")
+    section = readme[start:readme.index("\n## ", start)]
+    code = "\n".join(re.findall(r"```python\n(.*?)```", section, re.S))
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                            env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("completion Stream(truth: float64 (30, 30), truth_left: float64 (30, 2)")
+    assert lines[1].startswith("estimate_left (30, ") and lines[1].endswith(" F")
+    assert lines[-1].split()[-2:] == ["True", "True"]  # recovered and converged
+
+
 def test_every_public_name_has_a_docstring():
     for name in flatframes.__all__:
         value = getattr(flatframes, name)
-        if callable(value) and not isinstance(value, type(flatframes.Source)):
+        if inspect.isfunction(value) or inspect.isclass(value):
             assert value.__doc__, name
 
 
