@@ -444,15 +444,25 @@ def test_random_damage_gives_a_frame_error_or_a_valid_frame_never_another_except
                 assert ERROR_FORMAT.match(str(error)), str(error)
 
 
-@pytest.mark.parametrize("shape", [(5, 1), (4,)])
-def test_reads_fortran_order_flag_on_arrays_stored_the_same_either_way(shape):
-    # numpy writes fortran_order False for these; the Swift writer says True for every
-    # column-major array of rank 2 and more. Both describe the same bytes.
+@pytest.mark.parametrize("flag", [b"True ", b"False"])
+@pytest.mark.parametrize("order", ["F", "C"])
+@pytest.mark.parametrize("shape", [(5, 1), (1, 5), (4,), (0, 3)])
+def test_reads_either_order_and_flag_on_arrays_stored_the_same_either_way(shape, order, flag):
+    # C and F order store these the same bytes: the Swift writer says order F with numpy's
+    # fortran_order False (a d×1 factor), frames import says C; older writers said True.
     array = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
-    npy = npy_file(array).replace(b"'fortran_order': False", b"'fortran_order': True ")
-    header = {**GOOD_HEADER, "shape": list(shape), "npy_bytes": len(npy)}
+    npy = npy_file(array).replace(b"'fortran_order': False", b"'fortran_order': " + flag)
+    header = {**GOOD_HEADER, "shape": list(shape), "order": order, "npy_bytes": len(npy)}
     (frame,) = read_frames(frame_with_payload(npy, header, write_checksum=True))
-    assert bits(frame.array) == bits(array)
+    assert bits(frame.array) == bits(array) and frame.order == order
+
+
+@pytest.mark.parametrize("changes", [{"version": 1.0}, {"shape": [3.0, 4.0]}, {"npy_bytes": 224.0}])
+def test_integral_json_numbers_count_as_integers_as_in_the_swift_reader(changes):
+    # Swift's JSON decoder reads 1.0 as the integer 1; a header other writers spell so is valid.
+    data = with_header(stream_of(("m", np.arange(12.0).reshape(3, 4))), **changes)
+    (frame,) = read_frames(data)
+    assert frame.array.shape == (3, 4) and frame.header["version"] == 1 and type(frame.header["npy_bytes"]) is int
 
 
 def test_missing_payload_is_refused():
