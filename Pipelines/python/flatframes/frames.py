@@ -324,9 +324,12 @@ def _check_header(header: dict, max_frame_bytes: int, frame_start: int) -> None:
     extents = header.get("shape")
     if not isinstance(extents, list) or len(extents) > MAX_RANK:
         raise malformed(f"header shape is missing or has more than {MAX_RANK} dimensions")
-    shape = [_integer(extent) for extent in extents]
-    if not all(extent is not None and 0 <= extent <= MAX_EXTENT for extent in shape):
-        raise malformed("header shape has an invalid extent")
+    shape: list[int] = []
+    for extent in extents:
+        value = _integer(extent)
+        if value is None or not 0 <= value <= MAX_EXTENT:
+            raise malformed("header shape has an invalid extent")
+        shape.append(value)
     if 0 not in shape and math.prod(shape) > _MAX_ELEMENTS:
         raise malformed(f"header shape {shape} holds more elements than can be addressed")
     if header.get("order") not in ("F", "C"):
@@ -422,7 +425,7 @@ def _decode_payload(header: dict, payload: memoryview) -> np.ndarray:
                 f"order {'F' if npy_fortran else 'C'}, header says {header['dtype']} {list(shape)} "
                 f"order {header['order']}")
         flat = np.empty(math.prod(shape), dtype)
-        destination = memoryview(flat).cast("B")
+        destination = flat.data.cast("B")
         filled = 0
         while filled < len(destination):
             count = content.readinto(destination[filled:])
@@ -538,6 +541,7 @@ def write_frames(destination: Destination, frames: Iterable[FrameLike], *, order
     headers = []
     with open_destination(destination) as out:
         for item in frames:
+            attributes: Optional[Mapping[str, Any]]
             if isinstance(item, Frame):
                 name, array, attributes, own_order = item.name, item.array, item.attributes, item.order
             else:

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable
 
 from ._io import Source, open_source
 
@@ -137,8 +137,7 @@ def _typed_cell(key: str, cell: str) -> Any:
         return [float(item) for item in cell.split(";")]
     if kind is None:
         return _guessed(cell)
-    parse: Callable[[str], Any] = {bool: _boolean, int: int, float: float, str: str}[kind]
-    return parse(cell)
+    return _PARSERS[kind](cell)
 
 
 def _boolean(cell: str) -> bool:
@@ -147,16 +146,20 @@ def _boolean(cell: str) -> bool:
     return cell == "true"
 
 
+_PARSERS: dict[Any, Callable[[str], Any]] = {bool: _boolean, int: int, float: float, str: str}
+
+
 def _guessed(cell: str) -> Any:
     """A cell of a key this version does not know: a boolean or number if it reads as one."""
     if cell in ("true", "false"):
         return cell == "true"
-    for parse in (int, float):
-        try:
-            value: Optional[Any] = parse(cell)
-        except ValueError:
-            continue
-        if parse is float and not math.isfinite(value) and cell not in ("nan", "inf", "-inf"):
-            continue
-        return value
-    return cell
+    try:
+        return int(cell)
+    except ValueError:
+        pass
+    try:
+        number = float(cell)
+    except ValueError:
+        return cell
+    # float() also takes "Infinity" and "NaN"; evaluate spells non-finite values nan, inf, -inf.
+    return number if math.isfinite(number) or cell in ("nan", "inf", "-inf") else cell
