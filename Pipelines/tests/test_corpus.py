@@ -137,8 +137,9 @@ def test_every_source_kind_reads_the_same_frames(name, monkeypatch):
     expected = [(frame.name, storage_bytes(frame)) for frame in flatframes.read_frames(path)]
     with open(path, "rb") as file:
         from_file = [(frame.name, storage_bytes(frame)) for frame in flatframes.read_frames(file)]
-    monkeypatch.setattr("sys.stdin", open(path, "r"))  # a text stdin, read through its buffer
-    from_stdin = [(frame.name, storage_bytes(frame)) for frame in flatframes.read_frames("-")]
+    with open(path, "r") as text:  # a text stdin, read through its buffer
+        monkeypatch.setattr("sys.stdin", text)
+        from_stdin = [(frame.name, storage_bytes(frame)) for frame in flatframes.read_frames("-")]
     assert from_file == from_stdin == expected
     assert [(frame.name, storage_bytes(frame)) for frame in flatframes.read_frames(str(path))] == expected
     assert [(frame.name, storage_bytes(frame)) for frame in flatframes.read_frames(memoryview(data))] == expected

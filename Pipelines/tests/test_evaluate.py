@@ -10,8 +10,6 @@ import pytest
 
 from conftest import frames_of, pipeline, run, tool
 
-import flatframes
-
 
 def evaluate(data, *options):
     return json.loads(run([tool("evaluate"), "--format", "json", *options], input=data).stdout)

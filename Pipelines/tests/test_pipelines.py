@@ -1,12 +1,8 @@
 """One pipeline per model, as the README shows them, checked against numpy on the same bytes."""
-import io
-
 import numpy as np
 import pytest
 
 from conftest import frames_of, pipeline, run, tool
-
-import flatframes
 
 
 def relative_gap(a, b):

@@ -418,10 +418,13 @@ def _decode_payload(header: dict, payload: memoryview) -> np.ndarray:
         if content.tell() + math.prod(shape) * dtype.itemsize != npy_bytes:
             raise FrameError(f"shape {_describe_shape(shape)} {header['dtype']} "
                              f"does not fit a payload of {npy_bytes} bytes")
+        if npy_dtype not in _DTYPE_NAMES:
+            raise FrameError(f".npy dtype '{npy_dtype.str}' is not supported "
+                             f"({', '.join(DTYPES)}, little-endian)")
         npy_fortran = npy_fortran and len(npy_shape) > 1
         if npy_dtype != dtype or npy_shape != shape or (not ambiguous and npy_fortran != fortran):
             raise FrameError(
-                f"payload .npy says {_DTYPE_NAMES.get(npy_dtype, npy_dtype.str)} {list(npy_shape)} "
+                f"payload .npy says {_DTYPE_NAMES[npy_dtype]} {list(npy_shape)} "
                 f"order {'F' if npy_fortran else 'C'}, header says {header['dtype']} {list(shape)} "
                 f"order {header['order']}")
         flat = np.empty(math.prod(shape), dtype)
