@@ -23,6 +23,9 @@ class Stream(dict):
     Stream(x: int64 (3,))
     >>> stream.attributes["x"], stream.orders["x"]
     ({'unit': 'm'}, 'F')
+    >>> stream.update(y=[1.5, 2.5])
+    >>> stream, stream.attributes["y"]
+    (Stream(x: int64 (3,), y: float64 (2,)), {})
     """
 
     def __init__(self, arrays: Optional[Mapping[str, Any]] = None, *,
@@ -40,6 +43,11 @@ class Stream(dict):
         super().__setitem__(name, np.asarray(array))
         self.attributes.setdefault(name, {})
         self.orders.setdefault(name, "F")
+
+    def update(self, *others: Any, **arrays: Any) -> None:  # type: ignore[override]
+        """Adds or replaces arrays as ``stream[name] = array`` does."""
+        for name, array in dict(*others, **arrays).items():
+            self[name] = array
 
     def __delitem__(self, name: str) -> None:
         super().__delitem__(name)
