@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the toolkit needs and a fresh machine lacks: OpenBLAS and zstd development
 # packages (apt), the zstd CLI, gnuplot, GNU parallel and jq (the reproduction pipelines'
-# figures, sweeps and JSON), and numpy/scipy/zstandard/pytest plus cvxpy for the oracle (pip).
+# figures, sweeps and JSON), numpy/scipy/zstandard/pytest, cvxpy for the oracle and pandas for
+# flatframes.read_report (pip), and this checkout's Python package, flatframes (Pipelines/python),
+# in editable mode, so that `import flatframes` in any script or stage is this checkout's.
 # Quiet and quick when everything is already there; the main job and the test runner call it first.
 set -euo pipefail
 
@@ -22,10 +24,20 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
 fi
 
 missing_pip=()
-for module in numpy scipy zstandard pytest cvxpy; do
+for module in numpy scipy zstandard pytest cvxpy pandas; do
   python3 -c "import $module" 2>/dev/null || missing_pip+=("$module")
 done
 if [ ${#missing_pip[@]} -gt 0 ]; then
   echo "installing ${missing_pip[*]} (pip)" >&2
   python3 -m pip install -q --disable-pip-version-check "${missing_pip[@]}"
+fi
+
+# Checked from / without PYTHONPATH, so that only an installed flatframes counts.
+package=$(cd "$(dirname "$0")/python" && pwd -P)
+if ! (cd / && env -u PYTHONPATH python3 -c '
+import os, sys, flatframes
+sys.exit(os.path.dirname(os.path.realpath(flatframes.__file__)) != os.path.join(sys.argv[1], "flatframes"))
+' "$package") 2>/dev/null; then
+  echo "installing flatframes from $package (pip, editable)" >&2
+  python3 -m pip install -q --disable-pip-version-check -e "$package"
 fi

@@ -28,22 +28,21 @@ generate-ground-truth --d1 60 --rank 3 --seed 1 \
 echo
 frames ls "$work/solved.frames"
 echo
-PYTHONPATH=Pipelines python3 - "$work/instance.frames" <<'PY'
+python3 - "$work/solved.frames" <<'PY'
 import sys
 import numpy as np
 import flatframes
 
-with open(sys.argv[1].replace("instance", "solved"), "rb") as stream:
-    f = {frame.name: frame for frame in flatframes.read_frames(stream)}
-truth = f["truth"].array
-sensing = f["sensing"].array                       # m × d1 × d2
-clean = np.einsum("ipq,pq->i", sensing, truth)     # A(M♮) computed independently by numpy
-corruption = f["observations"].array - clean
-support = f["outliers_support"].array
-print(f"truth {truth.shape}, rank {f['truth'].attributes['rank']}, "
-      f"‖truth − left·rightᵀ‖ = {np.linalg.norm(truth - f['truth_left'].array @ f['truth_right'].array.T):.1e}")
+stream = flatframes.load(sys.argv[1])               # {name: array}, with .attributes[name]
+truth = stream["truth"]
+sensing = stream["sensing"]                         # m × d1 × d2
+clean = np.einsum("ipq,pq->i", sensing, truth)      # A(M♮) computed independently by numpy
+corruption = stream["observations"] - clean
+support = stream["outliers_support"]
+print(f"truth {truth.shape}, rank {stream.attributes['truth']['rank']}, "
+      f"‖truth − left·rightᵀ‖ = {np.linalg.norm(truth - stream['truth_left'] @ stream['truth_right'].T):.1e}")
 expected = np.zeros_like(corruption)
-expected[support] = f["outliers_values"].array
+expected[support] = stream["outliers_values"]
 mismatch = np.max(np.abs(corruption - expected)) / np.max(np.abs(clean))
 print(f"{sensing.shape[0]} Gaussian measurements, {support.size} outliers recorded; "
       f"observations − A(truth) equals the outlier record to {mismatch:.1e} (relative)")

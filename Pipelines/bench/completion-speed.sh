@@ -28,7 +28,7 @@ trap 'rm -rf "$scratch"' EXIT
   | "$bin/sample-measurements" --operator completion --p "$p" --seed 2 > "$scratch/instance.frames"
 "$bin/frames" ls --json "$scratch/instance.frames" > "$scratch/instance.json"
 
-PYTHONPATH="$here/Pipelines:$here/Pipelines/bench" python3 - "$bin/solve-flat" "$scratch" "$repeats" "$d" "$r" "$p" <<'PY'
+PYTHONPATH="$here/Pipelines/bench" python3 - "$bin/solve-flat" "$scratch" "$repeats" "$d" "$r" "$p" <<'PY'
 import os, sys
 import numpy as np
 import benchlib, flatframes

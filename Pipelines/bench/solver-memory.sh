@@ -26,7 +26,7 @@ trap 'rm -rf "$scratch"' EXIT
   | "$bin/sample-measurements" --operator gaussian --m "$m" --seed 2 > "$scratch/instance.frames"
 "$bin/frames" ls --json "$scratch/instance.frames" > "$scratch/instance.json"
 
-PYTHONPATH="$here/Pipelines:$here/Pipelines/bench" python3 - "$bin/solve-flat" "$scratch" "$repeats" "$d" "$r" "$m" <<'PY'
+PYTHONPATH="$here/Pipelines/bench" python3 - "$bin/solve-flat" "$scratch" "$repeats" "$d" "$r" "$m" <<'PY'
 import os, sys
 import numpy as np
 import benchlib, flatframes

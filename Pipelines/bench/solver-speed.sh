@@ -100,7 +100,7 @@ peer() {
 peer cvxpy-scs weighted_nuclear_cvxpy.py "${CVXPY_ARGS:-}"
 peer scipy-lbfgs flat_penalty_lbfgs.py "${LBFGS_ARGS:-}"
 
-PYTHONPATH="$peers:$here/Pipelines" python3 - "$scratch" "$d" "$r" "$m" "$repeats" <<'PY'
+PYTHONPATH="$peers" python3 - "$scratch" "$d" "$r" "$m" "$repeats" <<'PY'
 import json, math, os, sys
 import numpy as np
 import flatframes, peerlib

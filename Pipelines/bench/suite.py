@@ -39,7 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PIPELINES = os.path.dirname(HERE)
 REPO = os.path.dirname(PIPELINES)
 PEERS = os.path.join(HERE, "peers")
-sys.path[:0] = [PIPELINES, HERE, PEERS]
+sys.path[:0] = [HERE, PEERS]
 import numpy as np  # noqa: E402
 
 import benchlib  # noqa: E402

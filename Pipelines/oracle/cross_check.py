@@ -87,8 +87,7 @@ from typing import Any, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import flatframes  # noqa: E402  (Pipelines/flatframes.py)
+import flatframes
 
 # MARK: - Tolerances
 

@@ -69,7 +69,7 @@ echo "instance with corrupted columns (frames ls):"
 frames ls "$work/columns.frames"
 echo
 
-tau() { PYTHONPATH=Pipelines python3 -c '
+tau() { python3 -c '
 import sys, numpy as np, flatframes
 f = {x.name: x for x in flatframes.read_frames(open(sys.argv[1], "rb"))}
 print(repr(float(np.sum(np.abs(f["outliers_values"].array)))))' "$1"; }
@@ -80,7 +80,7 @@ for instance in columns scattered; do
   flatmin_solve --method convex --penalized < "$work/$instance.frames" 2>/dev/null > "$work/$instance-convex-penalized.frames"
 done
 
-PYTHONPATH=Pipelines python3 - "$work" <<'PY'
+python3 - "$work" <<'PY'
 import csv, json, pathlib, subprocess, sys
 import numpy as np
 import flatframes

@@ -33,8 +33,9 @@ then come, as new frames at the end of the stream:
 
 Writing your own stage
 ----------------------
-A stage is a filter from stdin to stdout built on ``Pipelines/flatframes.py`` (needs numpy and
-zstandard). ``flatframes.run_stage(transform, consumes={...})`` does the plumbing:
+A stage is a filter from stdin to stdout built on the ``flatframes`` package (``Pipelines/python``;
+``Pipelines/ensure-dependencies.sh`` installs it, or ``pip install -e Pipelines/python``).
+``flatframes.run_stage(transform, consumes={...})`` does the plumbing:
 
 1. Frames whose names are in ``consumes`` are decoded (``Frame.name``, ``.array`` — a numpy
    array, column-major for matrices — ``.attributes``) and held back; every other frame is
@@ -52,8 +53,6 @@ zstandard). ``flatframes.run_stage(transform, consumes={...})`` does the plumbin
 
 A minimal stage that scales the observations by 2::
 
-    import sys
-    sys.path.insert(0, "Pipelines")
     from flatframes import add_provenance, run_stage
 
     def double(consumed, arguments):
@@ -71,13 +70,10 @@ tools, read the output with ``flatframes.read_frames`` and compare with numpy.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 import numpy as np
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from flatframes import add_provenance, run_stage  # noqa: E402
+from flatframes import add_provenance, run_stage
 
 TOOL = "corrupt_columns.py"
 

@@ -18,13 +18,10 @@ plus uneven_low and a provenance entry for this stage; every other frame is forw
 byte (Pipelines/stages/corrupt_columns.py's docstring explains how stages work).
 """
 import argparse
-import os
 import sys
 
 import numpy as np
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from flatframes import add_provenance, run_stage  # noqa: E402
+from flatframes import add_provenance, run_stage
 
 TOOL = "uneven_sampling.py"
 

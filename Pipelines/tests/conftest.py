@@ -9,7 +9,11 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("FLATMIN_BIN", REPO / ".build" / "debug"))
-sys.path.insert(0, str(REPO / "Pipelines"))
+# The tests exercise this checkout's flatframes package, in this process and in the stages
+# they run, whatever version is installed (Pipelines/ensure-dependencies.sh installs this one).
+PYTHON_PACKAGE = REPO / "Pipelines" / "python"
+sys.path.insert(0, str(PYTHON_PACKAGE))
+os.environ["PYTHONPATH"] = os.pathsep.join([str(PYTHON_PACKAGE), *filter(None, [os.environ.get("PYTHONPATH")])])
 import flatframes  # noqa: E402
 
 

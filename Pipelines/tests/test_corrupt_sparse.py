@@ -3,15 +3,13 @@ reproducibility, and how it talks to people."""
 import os
 import pty
 import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import REPO, run, tool
+from conftest import run, tool
 
-sys.path.insert(0, str(REPO / "Pipelines"))
-from flatframes import read_frames  # noqa: E402
+from flatframes import read_frames
 
 RECORD = ["outliers_support", "outliers_values"]
 

@@ -8,8 +8,7 @@ import pytest
 
 from conftest import REPO, frames_of, pipeline, run, tool
 
-sys.path.insert(0, str(REPO / "Pipelines"))
-import flatframes  # noqa: E402
+import flatframes
 
 STAGE = REPO / "Pipelines" / "stages" / "corrupt_columns.py"
 

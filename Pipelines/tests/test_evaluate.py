@@ -4,16 +4,11 @@ csv and table formats; --pass forwarding the stream byte for byte; missing frame
 import csv
 import io
 import json
-import pathlib
-import sys
 
 import numpy as np
 import pytest
 
 from conftest import frames_of, pipeline, run, tool
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-import flatframes  # noqa: E402
 
 
 def evaluate(data, *options):

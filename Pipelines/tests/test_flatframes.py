@@ -19,9 +19,8 @@ import pytest
 import zstandard
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "Pipelines"))
 
-from flatframes import (  # noqa: E402  (the module lives next to this directory)
+from flatframes import (
     FrameError,
     add_provenance,
     iter_raw_frames,
@@ -386,7 +385,7 @@ def test_flipped_compressed_byte_is_caught():
     ({"shape": [1] * 9}, "more than 8 dimensions"),
     ({"shape": [-1, 3]}, "invalid extent"),
     ({"order": "K"}, "order must be 'F' or 'C'"),
-    ({"attributes": [1]}, "attributes are not a JSON object"),
+    ({"attributes": [1]}, "header attributes must be a JSON object"),
     ({"shape": [30, 40]}, "npy_bytes 224 cannot hold 30×40 float64"),
     ({"npy_bytes": 225}, "payload holds 224 bytes but the header says npy_bytes 225"),
 ])
@@ -417,7 +416,7 @@ def test_header_that_is_not_a_json_object_is_refused(header_json):
     (npy_file(np.zeros(2)), {"write_checksum": False}, "payload has no content checksum"),
     (npy_file(np.zeros(2)), {"write_checksum": True, "write_content_size": False}, "does not record its content size"),
     (b"x" * 144, {"write_checksum": True}, "payload is not a valid .npy file"),
-    (npy_file(np.zeros(2, ">f8")), {"write_checksum": True}, "payload .npy says >f8"),
+    (npy_file(np.zeros(2, ">f8")), {"write_checksum": True}, ".npy dtype '>f8' is not supported"),
     (npy_file(np.zeros(2)) + b"extra!!!", {"write_checksum": True}, "2 float64 does not fit a payload of 152 bytes"),
 ])
 def test_bad_payloads_are_refused(content, options, reason):
@@ -445,15 +444,35 @@ def test_random_damage_gives_a_frame_error_or_a_valid_frame_never_another_except
                 assert ERROR_FORMAT.match(str(error)), str(error)
 
 
-@pytest.mark.parametrize("shape", [(5, 1), (4,)])
-def test_reads_fortran_order_flag_on_arrays_stored_the_same_either_way(shape):
-    # numpy writes fortran_order False for these; the Swift writer says True for every
-    # column-major array of rank 2 and more. Both describe the same bytes.
+@pytest.mark.parametrize("flag", [b"True ", b"False"])
+@pytest.mark.parametrize("order", ["F", "C"])
+@pytest.mark.parametrize("shape", [(5, 1), (1, 5), (4,), (0, 3)])
+def test_reads_either_order_and_flag_on_arrays_stored_the_same_either_way(shape, order, flag):
+    # C and F order store these the same bytes: the Swift writer says order F with numpy's
+    # fortran_order False (a d×1 factor), frames import says C; older writers said True.
     array = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
-    npy = npy_file(array).replace(b"'fortran_order': False", b"'fortran_order': True ")
-    header = {**GOOD_HEADER, "shape": list(shape), "npy_bytes": len(npy)}
+    npy = npy_file(array).replace(b"'fortran_order': False", b"'fortran_order': " + flag)
+    header = {**GOOD_HEADER, "shape": list(shape), "order": order, "npy_bytes": len(npy)}
+    (frame,) = read_frames(frame_with_payload(npy, header, write_checksum=True))
+    assert bits(frame.array) == bits(array) and frame.order == order
+
+
+def test_uint8_payload_may_say_either_byte_order():
+    # One-byte types have no byte order: numpy writes '|u1', and '<u1' (as the Swift reader
+    # accepts) means the same. (Multi-byte data must be little-endian: test_bad_payloads…)
+    array = np.arange(5, dtype=np.uint8)
+    npy = npy_file(array).replace(b"'|u1'", b"'<u1'")
+    header = {**GOOD_HEADER, "dtype": "uint8", "shape": [5], "npy_bytes": len(npy)}
     (frame,) = read_frames(frame_with_payload(npy, header, write_checksum=True))
     assert bits(frame.array) == bits(array)
+
+
+@pytest.mark.parametrize("changes", [{"version": 1.0}, {"shape": [3.0, 4.0]}, {"npy_bytes": 224.0}])
+def test_integral_json_numbers_count_as_integers_as_in_the_swift_reader(changes):
+    # Swift's JSON decoder reads 1.0 as the integer 1; a header other writers spell so is valid.
+    data = with_header(stream_of(("m", np.arange(12.0).reshape(3, 4))), **changes)
+    (frame,) = read_frames(data)
+    assert frame.array.shape == (3, 4) and frame.header["version"] == 1 and type(frame.header["npy_bytes"]) is int
 
 
 def test_missing_payload_is_refused():
@@ -472,8 +491,6 @@ def test_frames_over_the_size_limit_are_refused_before_decoding():
 
 
 STAGE = """
-import sys
-sys.path.insert(0, {pipelines!r})
 from flatframes import add_provenance, run_stage
 
 def double(consumed, arguments):
@@ -482,14 +499,14 @@ def double(consumed, arguments):
     for frame in consumed:
         yield frame.name + "_doubled", frame.array * 2, add_provenance(frame.attributes, "double.py", arguments)
 
-run_stage(double, consumes={{"x"}})
+run_stage(double, consumes={"x"})
 """
 
 
 @pytest.fixture
 def stage(tmp_path):
     script = tmp_path / "double.py"
-    script.write_text(STAGE.format(pipelines=str(REPO / "Pipelines")))
+    script.write_text(STAGE)
     return [sys.executable, str(script)]
 
 

@@ -3,15 +3,13 @@ describe them, the same bytes for the same seed, and one-line errors."""
 import os
 import pty
 import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import REPO, run, tool
+from conftest import run, tool
 
-sys.path.insert(0, str(REPO / "Pipelines"))
-from flatframes import read_frames  # noqa: E402  (the module lives next to this directory)
+from flatframes import read_frames
 
 TOOL = "generate-ground-truth"
 

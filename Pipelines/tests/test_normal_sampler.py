@@ -7,16 +7,13 @@ The functions here are the reproduction a Python stage can use; `pcg64_seeded(se
 """
 import io
 import math
-import pathlib
 import re
-import sys
 
 import numpy as np
 
 from conftest import REPO, run, tool
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-import flatframes  # noqa: E402
+import flatframes
 
 M64, M128 = 2**64 - 1, 2**128 - 1
 h = float.fromhex

@@ -1,15 +1,8 @@
 """One pipeline per model, as the README shows them, checked against numpy on the same bytes."""
-import io
-import sys
-import pathlib
-
 import numpy as np
 import pytest
 
 from conftest import frames_of, pipeline, run, tool
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-import flatframes  # noqa: E402
 
 
 def relative_gap(a, b):

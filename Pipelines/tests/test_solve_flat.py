@@ -1,16 +1,13 @@
 """solve-flat from the command line: the stream contract, the solver never reading the truth,
 reproducibility across thread counts, attributes checked with numpy, errors and exit codes."""
 import io
-import pathlib
-import sys
 
 import numpy as np
 import pytest
 
 from conftest import frames_of, pipeline, run, tool
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-import flatframes  # noqa: E402
+import flatframes
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,7 @@ import pytest
 
 from conftest import REPO, pipeline, run
 
-sys.path.insert(0, str(REPO / "Pipelines"))
-import flatframes  # noqa: E402
+import flatframes
 
 STAGE = REPO / "Pipelines" / "stages" / "uneven_sampling.py"
 

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-import flatframes  # noqa: E402  (Pipelines/flatframes.py)
+import flatframes
 
 
 @dataclass
