@@ -77,7 +77,7 @@ def listing(path: Path) -> list[dict]:
 
 
 def exports(tmp_path: Path, path: Path, names) -> dict[str, bytes]:
-    """What `frames export NAME --npy` writes for each name (the first frame of that name)."""
+    """What `frames export NAME --npy` writes for each name (the last frame of that name)."""
     result = {}
     for name in names:
         target = tmp_path / f"{path.stem}-{name}.npy"
@@ -181,12 +181,10 @@ def test_swift_reads_what_python_wrote_as_it_reads_the_original(name, tmp_path):
     flatframes.write_frames(rewritten, flatframes.read_frames(original))
     frames_cli("verify", "--quiet", rewritten)
     assert listing(rewritten) == listing(original)
-    first = {}  # export takes the first frame of a name
-    for frame in STREAMS[name]["frames"]:
-        first.setdefault(frame["name"], frame)
-    exported = exports(tmp_path, rewritten, first)
-    assert exported == exports(tmp_path, original, first)
-    for frame_name, frame in first.items():
+    last = {frame["name"]: frame for frame in STREAMS[name]["frames"]}  # every tool takes the last of a name
+    exported = exports(tmp_path, rewritten, last)
+    assert exported == exports(tmp_path, original, last)
+    for frame_name, frame in last.items():
         assert hashlib.sha256(exported[frame_name]).hexdigest() == frame["npy_sha256"], frame_name
 
 

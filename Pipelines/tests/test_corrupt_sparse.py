@@ -64,7 +64,7 @@ def test_other_frames_pass_verbatim_and_in_order(clean):
     out = corrupt(clean, "--count", "10", "--seed", "3")
     names = [frame.name for frame in frames_of(out)]
     assert names == ["truth", "observations", "entries", "holdout_observations", *RECORD]
-    drop = [tool("frames"), "drop", "observations", *RECORD]
+    drop = [tool("frames"), "drop", ",".join(["observations", *RECORD])]
     assert run(drop, input=out).stdout == run(drop, input=clean).stdout
     for name in ["truth", "entries", "holdout_observations"]:
         pick = [tool("frames"), "pick", name]

@@ -209,7 +209,7 @@ def test_missing_frames_are_named_and_the_rest_reported(gaussian):
 
 
 def test_a_stream_with_neither_truth_nor_estimate_is_an_error(gaussian):
-    bare = run([tool("frames"), "drop", "truth*", "estimate*"], input=gaussian).stdout
+    bare = run([tool("frames"), "drop", "truth*,estimate*"], input=gaussian).stdout
     result = run([tool("evaluate")], input=bare, check=False)
     assert result.returncode == 1 and result.stdout == b""
     assert result.stderr.strip() == "evaluate: the stream has neither 'truth' nor 'estimate' (nor their factors): nothing to evaluate"

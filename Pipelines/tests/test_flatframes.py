@@ -646,7 +646,7 @@ def test_python_forwards_a_swift_stream_byte_identically(tmp_path):
     stream = b"".join(parts)
     (tmp_path / "swift.frames").write_bytes(stream)
     with open(tmp_path / "swift.frames", "rb") as stdin:
-        picked = frames_cli("pick", "big", "tiny", stdin=stdin)
+        picked = frames_cli("pick", "big,tiny", stdin=stdin)
 
     raw = list(iter_raw_frames(stream))
     assert b"".join(frame for _, frame in raw) == stream

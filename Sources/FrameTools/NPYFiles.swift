@@ -31,14 +31,14 @@ public enum NPYFiles {
         return header
     }
 
-    /// Writes the current frame of `reader` as an `.npy` file into `file`, streaming its data.
+    /// Writes the current frame of `reader` as an `.npy` file into `file`, streaming its data;
+    /// the caller commits it.
     public static func exportCurrentFrame(of reader: FrameReader, to file: OutputFile) throws {
         guard let header = reader.header else { preconditionFailure("no current frame") }
         let writer = FrameWriter(sink: file)
         try writer.writeVerbatim(NPY.headerBytes(for: header))
         try reader.readChunks { try writer.writeVerbatim($0) }
         try writer.flush()
-        try file.commit()
     }
 
     private static func readHeader(_ source: ByteSource, path: String) throws -> NPY.Description {

@@ -14,8 +14,12 @@ public struct InputOptions: ParsableArguments {
         FrameLimits(maximumFrameBytes: maximumFrameBytes ?? FrameLimits.defaultMaximumFrameBytes)
     }
 
-    /// A reader over `path`, or standard input when `path` is nil or `-`.
+    /// A reader over `path`, or standard input when `path` is nil or `-`. A terminal on stdin is
+    /// refused, as zstd refuses it: nobody types frames, and waiting silently looks like a hang.
     public func makeReader(path: String? = nil) throws -> FrameReader {
+        if path == nil || path == "-", StandardStreams.isTerminal(0) {
+            throw ToolError("refusing to read binary frames from a terminal; pipe a stream in or name a file")
+        }
         let source: ByteSource = path == nil || path == "-" ? FileDescriptorSource(descriptor: 0) : try openForReading(path!)
         return FrameReader(source: source, limits: limits)
     }

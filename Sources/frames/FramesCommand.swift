@@ -16,7 +16,7 @@ struct FramesCommand: ParsableCommand {
               generate-ground-truth --d1 50 --rank 3 > truth.frames
               frames ls truth.frames
               frames import data.npy --name observations > obs.frames
-              cat truth.frames obs.frames | frames drop 'factor_*' | frames verify
+              frames drop 'factor_*' truth.frames obs.frames | frames verify
             """,
         version: Toolkit.version,
         subcommands: [List.self, Pick.self, Drop.self, Export.self, Import.self, Verify.self])
@@ -58,8 +58,12 @@ extension FramesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Keep only the frames with these names (shell patterns allowed), verbatim and in order.",
             discussion: """
-                Example:
-                  frames pick truth 'sensing*' < instance.frames > operator.frames
+                The names come first, as one argument (comma-separated); every further argument \
+                is a stream to read, in order (default: stdin).
+
+                Examples:
+                  frames pick truth,'sensing*' instance.frames > operator.frames
+                  … | frames pick observations | frames ls
                 """)
 
         @OptionGroup var filter: FilterArguments
@@ -71,8 +75,12 @@ extension FramesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove the frames with these names (shell patterns allowed); pass the rest verbatim.",
             discussion: """
-                Example:
-                  frames drop truth 'outliers_*' < instance.frames | frames ls
+                The names come first, as one argument (comma-separated); every further argument \
+                is a stream to read, in order (default: stdin).
+
+                Examples:
+                  frames drop truth,'outliers_*' instance.frames | frames ls
+                  frames drop 'estimate*' < solved.frames | solve-flat --method min-norm
                 """)
 
         @OptionGroup var filter: FilterArguments
@@ -82,21 +90,30 @@ extension FramesCommand {
 
     /// What `pick` and `drop` share: they differ only in which side of the match they keep.
     struct FilterArguments: ParsableArguments {
-        @Argument(help: "Frame names or patterns such as 'sensing*'.")
-        var names: [String]
+        @Argument(help: ArgumentHelp("Frame names or patterns, comma-separated: truth,'sensing*'.", valueName: "names"))
+        var names: String
 
-        @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
-        var input: String?
+        @Argument(help: ArgumentHelp("Streams to read, in order (default: stdin; - is stdin).", valueName: "file"))
+        var files: [String] = []
 
         @OptionGroup var inputOptions: InputOptions
         @OptionGroup var output: OutputOptions
 
         func run(tool: String, keepingMatches: Bool) throws {
             try runTool(tool) {
-                let selector = NameSelector(names)
-                let reader = try inputOptions.makeReader(path: input)
-                let stream = try output.makeOutput(inputs: [input])
-                try filterFrames(reader, to: stream.writer) { selector.matches($0.name) == keepingMatches }
+                let patterns = names.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                guard !patterns.contains(where: \.isEmpty) else { throw ToolError("an empty name in '\(names)'") }
+                if files.isEmpty, FileIdentity(path: names) != nil, !names.contains("*") {
+                    throw ToolError("'\(names)' is a file, but the first argument is the frame names: \(tool) NAMES \(names)")
+                }
+                let selector = NameSelector(patterns)
+                let inputs: [String?] = files.isEmpty ? [nil] : files
+                let stream = try output.makeOutput(inputs: inputs)
+                for input in inputs {
+                    try filterFrames(try inputOptions.makeReader(path: input), to: stream.writer) {
+                        selector.matches($0.name) == keepingMatches
+                    }
+                }
                 try stream.finish()
             }
         }
@@ -104,7 +121,7 @@ extension FramesCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the first frame with this name as a .npy or CSV file.",
+            abstract: "Write the frame with this name (the last, if the name repeats) as a .npy or CSV file.",
             discussion: """
                 Examples:
                   frames export truth --npy truth.npy < instance.frames     # numpy: np.load('truth.npy')
@@ -135,25 +152,32 @@ extension FramesCommand {
         func run() throws {
             try runTool("frames export") {
                 let reader = try inputOptions.makeReader(path: input)
+                // Every tool takes the last frame of a name, so an export is final only at the
+                // end of the stream: a later frame of the name replaces the one written so far.
+                var exported: OutputFile?
+                var csvText: String?
                 while let header = try reader.next() {
                     guard header.name == name else { continue }
+                    exported?.discard()
                     if let npy {
-                        let file = try OutputFile(path: npy, overwrite: force, inputs: inputIdentities([input]))
-                        try NPYFiles.exportCurrentFrame(of: reader, to: file)
-                    } else if let csv {
-                        let text = try CSVFiles.render(try reader.read())
-                        if csv == "-" {
-                            try StandardStreams.output(text)
-                        } else {
-                            let file = try OutputFile(path: csv, overwrite: force, inputs: inputIdentities([input]))
-                            var bytes = text
-                            try bytes.withUTF8 { try file.write(UnsafeRawBufferPointer($0)) }
-                            try file.commit()
+                        exported = try OutputFile(path: npy, overwrite: force, inputs: inputIdentities([input]))
+                        try NPYFiles.exportCurrentFrame(of: reader, to: exported!)
+                    } else {
+                        csvText = try CSVFiles.render(try reader.read())
+                        if let csv, csv != "-" {
+                            exported = try OutputFile(path: csv, overwrite: force, inputs: inputIdentities([input]))
+                            var bytes = csvText!
+                            try bytes.withUTF8 { try exported!.write(UnsafeRawBufferPointer($0)) }
                         }
                     }
-                    return
                 }
-                throw ToolError("no frame named '\(name)' in the stream")
+                if let exported {
+                    try exported.commit()
+                } else if let csvText, csv == "-" {
+                    try StandardStreams.output(csvText)
+                } else {
+                    throw ToolError("no frame named '\(name)' in the stream")
+                }
             }
         }
     }
