@@ -81,32 +81,32 @@ func projectOntoL1Ball(_ r: [Double], radius: Double) -> [Double] {
 /// and the passes shrink fast: a residual of many tiny entries and a few outliers (robust
 /// PCA's) is down to the outliers after the first. Exact: the final S is the support.
 private func simplexThreshold(_ r: [Double], size: Double, total: Double) -> Double {
-    var candidates = [Double](repeating: 0, count: r.count)
-    return candidates.withUnsafeMutableBufferPointer { buffer -> Double in
-        r.withUnsafeBufferPointer { values -> Double in
-            var threshold = (total - size) / Double(values.count)
-            var count = 0, sum = 0.0
-            for value in values {
-                let magnitude = abs(value)
-                if magnitude > threshold {
-                    buffer[count] = magnitude
-                    count += 1
-                    sum += magnitude
-                }
+    // Written before read, so no pass of zeros first.
+    let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: r.count)
+    defer { buffer.deallocate() }
+    return r.withUnsafeBufferPointer { values -> Double in
+        var threshold = (total - size) / Double(values.count)
+        var count = 0, sum = 0.0
+        for value in values {
+            let magnitude = abs(value)
+            if magnitude > threshold {
+                buffer[count] = magnitude
+                count += 1
+                sum += magnitude
             }
-            if count == values.count { return threshold }
-            while true {
-                threshold = (sum - size) / Double(count)
-                var kept = 0, keptSum = 0.0
-                for j in 0..<count where buffer[j] > threshold {
-                    buffer[kept] = buffer[j]
-                    kept += 1
-                    keptSum += buffer[j]
-                }
-                if kept == count { return threshold }
-                count = kept
-                sum = keptSum
+        }
+        if count == values.count { return threshold }
+        while true {
+            threshold = (sum - size) / Double(count)
+            var kept = 0, keptSum = 0.0
+            for j in 0..<count where buffer[j] > threshold {
+                buffer[kept] = buffer[j]
+                kept += 1
+                keptSum += buffer[j]
             }
+            if kept == count { return threshold }
+            count = kept
+            sum = keptSum
         }
     }
 }
