@@ -6,6 +6,9 @@ import ToolSupport
 
 @main
 struct CorruptSparseCommand: ParsableCommand {
+    /// argument-parser's entry point, after a check that names misspelled options.
+    static func main() { mainCheckingOptionSpelling() }
+
     static let configuration = CommandConfiguration(
         commandName: "corrupt-sparse",
         abstract: "Add sparse outliers to one frame of a stream and record where they went.",

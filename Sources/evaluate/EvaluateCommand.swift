@@ -6,6 +6,9 @@ import ToolSupport
 
 @main
 struct EvaluateCommand: ParsableCommand {
+    /// argument-parser's entry point, after a check that names misspelled options.
+    static func main() { mainCheckingOptionSpelling() }
+
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Report how well the estimate in a stream recovers the truth, how flat it is, and what the solver said.",

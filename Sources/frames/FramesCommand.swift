@@ -5,6 +5,9 @@ import ToolSupport
 
 @main
 struct FramesCommand: ParsableCommand {
+    /// argument-parser's entry point, after a check that names misspelled options.
+    static func main() { mainCheckingOptionSpelling() }
+
     static let configuration = CommandConfiguration(
         commandName: "frames",
         abstract: "List, filter, check, import and export matrix-frame streams.",

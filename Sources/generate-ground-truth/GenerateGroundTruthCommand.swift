@@ -5,6 +5,9 @@ import ToolSupport
 
 @main
 struct GenerateGroundTruthCommand: ParsableCommand {
+    /// argument-parser's entry point, after a check that names misspelled options.
+    static func main() { mainCheckingOptionSpelling() }
+
     static let toolName = "generate-ground-truth"
 
     static let configuration = CommandConfiguration(

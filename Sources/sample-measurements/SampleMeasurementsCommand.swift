@@ -7,6 +7,9 @@ import ToolSupport
 
 @main
 struct SampleMeasurementsCommand: ParsableCommand {
+    /// argument-parser's entry point, after a check that names misspelled options.
+    static func main() { mainCheckingOptionSpelling() }
+
     static let configuration = CommandConfiguration(
         commandName: "sample-measurements",
         abstract: "Measure the ground truth on stdin with a random operator; append operator and observations.",

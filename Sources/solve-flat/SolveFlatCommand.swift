@@ -7,6 +7,9 @@ import ToolSupport
 
 @main
 struct SolveFlatCommand: ParsableCommand {
+    /// argument-parser's entry point, after a check that names misspelled options.
+    static func main() { mainCheckingOptionSpelling() }
+
     static let configuration = CommandConfiguration(
         commandName: "solve-flat",
         abstract: "Find the flattest factorization that fits the measurements in a stream.",

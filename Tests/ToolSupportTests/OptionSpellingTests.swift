@@ -1,0 +1,40 @@
+import ArgumentParser
+import Testing
+@testable import ToolSupport
+
+private struct Tool: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tool", subcommands: [Listing.self])
+    @Option var rank: Int
+    @Option(name: .customLong("l1-budget")) var budget: Double?
+    @Flag(name: [.short, .long]) var quiet = false
+}
+
+private struct Listing: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls")
+    @Flag var json = false
+}
+
+@Suite struct OptionSpellingTests {
+    @Test func aTypoNamesTheNearestOption() {
+        #expect(Tool.misspelledOption(in: ["--rnak", "3"]) == "tool: unknown option '--rnak'; did you mean '--rank'?")
+        #expect(Tool.misspelledOption(in: ["--rank", "3", "--l1-bugdet=2"])
+                == "tool: unknown option '--l1-bugdet'; did you mean '--l1-budget'?")
+        #expect(Tool.misspelledOption(in: ["ls", "--jsno"]) == "tool ls: unknown option '--jsno'; did you mean '--json'?")
+    }
+
+    @Test func farFromEveryOptionSaysSo() {
+        #expect(Tool.misspelledOption(in: ["--completely-different"]) == "tool: unknown option '--completely-different' (see tool --help)")
+    }
+
+    @Test func realOptionsValuesAndPositionalsPass() {
+        #expect(Tool.misspelledOption(in: ["--rank", "3", "--quiet", "-q", "--l1-budget=2", "--help"]) == nil)
+        #expect(Tool.misspelledOption(in: ["ls", "--json"]) == nil)
+        #expect(Tool.misspelledOption(in: ["--rank", "3", "--", "--not-an-option"]) == nil)
+    }
+
+    @Test func editDistanceCountsInsertionsDeletionsAndSubstitutions() {
+        #expect(editDistance("", "abc") == 3 && editDistance("abc", "") == 3)
+        #expect(editDistance("kitten", "sitting") == 3)
+        #expect(editDistance("--rnak", "--rank") == 2)
+    }
+}
