@@ -4,7 +4,7 @@ import Frames
 import ToolSupport
 
 @main
-struct FramesCommand: ParsableCommand {
+struct FramesCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "frames",
         abstract: "List, filter, check, import and export matrix-frame streams.",
@@ -41,11 +41,12 @@ extension FramesCommand {
         @Flag(help: "One JSON object per frame (JSON Lines): index, name, dtype, shape, order, npy_bytes, compressed_bytes, attributes.")
         var json = false
 
+        @OptionGroup var progressOptions: ProgressOptions
         @OptionGroup var input: InputOptions
 
         func run() throws {
             try runTool("frames ls") {
-                let reader = try input.makeReader(path: file)
+                let reader = try input.makeReader(path: file, progress: progressOptions.reporter(tool: "frames ls"))
                 if !json { try StandardStreams.output(FrameSummary.tableHeading + "\n") }
                 try summarizeFrames(reader) { summary in
                     try StandardStreams.output((json ? summary.json().encodedString() : summary.tableRow()) + "\n")
@@ -88,14 +89,16 @@ extension FramesCommand {
         @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
         var input: String?
 
+        @OptionGroup var progressOptions: ProgressOptions
         @OptionGroup var inputOptions: InputOptions
         @OptionGroup var output: OutputOptions
 
         func run(tool: String, keepingMatches: Bool) throws {
             try runTool(tool) {
                 let selector = NameSelector(names)
-                let reader = try inputOptions.makeReader(path: input)
-                let stream = try output.makeOutput()
+                let progress = progressOptions.reporter(tool: tool)
+                let reader = try inputOptions.makeReader(path: input, progress: progress)
+                let stream = try output.makeOutput(progress: progress)
                 try filterFrames(reader, to: stream.writer) { selector.matches($0.name) == keepingMatches }
                 try stream.finish()
             }
@@ -123,6 +126,7 @@ extension FramesCommand {
         @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
         var input: String?
 
+        @OptionGroup var progressOptions: ProgressOptions
         @OptionGroup var inputOptions: InputOptions
 
         func validate() throws {
@@ -131,12 +135,16 @@ extension FramesCommand {
 
         func run() throws {
             try runTool("frames export") {
-                let reader = try inputOptions.makeReader(path: input)
+                let reader = try inputOptions.makeReader(path: input, progress: progressOptions.reporter(tool: "frames export"))
                 while let header = try reader.next() {
                     guard header.name == name else { continue }
                     if let npy {
                         try NPYFiles.exportCurrentFrame(of: reader, to: npy)
                     } else if let csv {
+                        // A number takes up to 24 characters and its separator as text.
+                        try inputOptions.budget.check([PlannedArray("the CSV text of frame '\(name)'",
+                                                                    [("\(header.shapeDescription)", header.elementCount)],
+                                                                    elementBytes: 25)])
                         let text = try CSVFiles.render(try reader.read())
                         if csv == "-" {
                             try StandardStreams.output(text)
@@ -189,6 +197,7 @@ extension FramesCommand {
         @Option(name: [.short, .long], help: ArgumentHelp("With --append: read this stream instead of stdin.", valueName: "file"))
         var input: String?
 
+        @OptionGroup var progressOptions: ProgressOptions
         @OptionGroup var inputOptions: InputOptions
         @OptionGroup var output: OutputOptions
 
@@ -205,16 +214,25 @@ extension FramesCommand {
                     attributes[String(pair[..<equals])] = (try? JSONValue.decode(Array(text.utf8))) ?? .string(text)
                 }
                 attributes = appendingProvenance(provenanceEntry(tool: "frames import"), to: attributes)
-                let stream = try output.makeOutput()
+                let progress = progressOptions.reporter(tool: "frames import")
+                let stream = try output.makeOutput(progress: progress)
                 if append {
-                    try filterFrames(try inputOptions.makeReader(path: input), to: stream.writer) { _ in true }
+                    try filterFrames(try inputOptions.makeReader(path: input, progress: progress), to: stream.writer) { _ in true }
                 }
                 let detected = format ?? (file.lowercased().hasSuffix(".csv") ? .csv : .npy)
                 switch detected {
                 case .npy:
-                    try NPYFiles.importFile(path: file, name: name, attributes: attributes, to: stream.writer)
+                    try NPYFiles.importFile(path: file, name: name, attributes: attributes, to: stream.writer,
+                                            budget: inputOptions.budget)
                 case .csv:
                     let source = try openForReading(file)
+                    // The text, and its numbers (at most one per two bytes of it), are held at once.
+                    if let size = regularFileSize(descriptor: source.descriptor) {
+                        try inputOptions.budget.check([
+                            PlannedArray("the text of '\(file)'", [("its \(size) bytes", size)], elementBytes: 1),
+                            PlannedArray("its numbers", [("at most \(size / 2 + 1)", size / 2 + 1)], elementBytes: dtype.byteSize),
+                        ])
+                    }
                     var bytes: [UInt8] = []
                     let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
                     defer { chunk.deallocate() }
@@ -241,14 +259,15 @@ extension FramesCommand {
         @Argument(help: "Stream to verify (default: stdin).")
         var file: String?
 
-        @Flag(name: [.short, .long], help: "Print nothing when the stream is sound.")
+        @Flag(name: [.short, .long], help: "Print nothing when the stream is sound, and no progress on stderr.")
         var quiet = false
 
         @OptionGroup var input: InputOptions
 
         func run() throws {
             try runTool("frames verify") {
-                let reader = try input.makeReader(path: file)
+                let progress = ProgressReporter.standardError(tool: "frames verify", quiet: quiet)
+                let reader = try input.makeReader(path: file, progress: progress)
                 var frames = 0
                 var raw = 0
                 var compressed = 0
