@@ -197,8 +197,9 @@ private func countSource(_ spec: MeasurementSpecification, count: Int, entries: 
 }
 
 /// What one measurement set holds and writes: its frames, and for completion the sampled
-/// positions with the operator's index of them (about 64 bytes a measurement, measured at
-/// 10⁷); a Gaussian operator is written piece by piece and never held.
+/// positions with the operator's index of them (counted as 64 bytes a measurement: the hash
+/// set the sampler fills, the sorted positions, the row and column lists and their grouping);
+/// a Gaussian operator is written piece by piece and never held.
 private func plannedArrays(truth: MeasuredTruth, count: Int, countSource: String, prefix: String,
                            spec: MeasurementSpecification) -> [PlannedArray] {
     let d1 = ("d1 \(truth.rows)", truth.rows), d2 = ("d2 \(truth.columns)", truth.columns)

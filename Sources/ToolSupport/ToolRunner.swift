@@ -140,7 +140,7 @@ extension ToolCommand {
             guard exitCode(for: error) != .success, !message.isEmpty else { exit(withError: error) }
             let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
             StandardStreams.error("\(configuration.commandName ?? "tool"): \(firstLine) (see --help)")
-            Glibc.exit(exitCode(for: error).rawValue)
+            exit(withError: exitCode(for: error))
         }
     }
 }
