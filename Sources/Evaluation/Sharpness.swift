@@ -55,11 +55,15 @@ public struct LossHessian {
 /// reorthogonalization: the Hessians here have a few large eigenvalues well separated from
 /// the rest, which Lanczos finds in a few dozen products where power iteration needs hundreds.
 public enum Lanczos {
+    public static let defaultMaxIterations = 100
+
     /// Stops when the Ritz value's residual bound β_j·|s_j| is below `relativeTolerance` times
     /// the value, when the Krylov space is invariant, or after `maxIterations` products. The
-    /// start vector is drawn from `seed`, so the answer is reproducible.
-    public static func largestEigenvalue(dimension: Int, maxIterations: Int = 100, relativeTolerance: Double = 1e-10,
-                                         seed: UInt64 = 0, times: ([Double]) -> [Double]) throws -> Double {
+    /// start vector is drawn from `seed`, so the answer is reproducible. `step` hears the
+    /// number of each product as it starts.
+    public static func largestEigenvalue(dimension: Int, maxIterations: Int = defaultMaxIterations,
+                                         relativeTolerance: Double = 1e-10, seed: UInt64 = 0,
+                                         times: ([Double]) -> [Double], step: ((Int) -> Void)? = nil) throws -> Double {
         precondition(dimension > 0)
         var generator = PCG64(seed: seed)
         var start = [Double](repeating: 0, count: dimension)
@@ -68,7 +72,8 @@ public enum Lanczos {
         var basis = [start]
         var diagonal: [Double] = [], offDiagonal: [Double] = []
         var largest = -Double.infinity
-        for _ in 0..<min(maxIterations, dimension) {
+        for iteration in 0..<min(maxIterations, dimension) {
+            step?(iteration + 1)
             let current = basis[basis.count - 1]
             var next = times(current)
             diagonal.append(BLAS.dot(next, current))

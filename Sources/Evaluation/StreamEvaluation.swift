@@ -20,6 +20,9 @@ public struct EvaluationOptions: Sendable {
     /// comes from the factors when the stream has them; a matrix the stream carries only
     /// densely is used up to this size, and above it its metrics are left null with a note.
     public var denseLimit = DenseMatrixLimit.entries
+    /// What the dense products of factors and the Lanczos basis are checked against before
+    /// they are allocated; nil checks nothing.
+    public var budget: MemoryBudget?
 
     public init() {}
 }
@@ -42,12 +45,16 @@ enum StoredMatrix {
     }
 
     /// The matrix as d1×d2 numbers when that is within `limit` entries: the dense frame, or the
-    /// product of the factors, formed only for a metric that has nothing else to work with.
-    func dense(limit: Int) -> Matrix? {
+    /// product of the factors, formed only for a metric that has nothing else to work with
+    /// and only once `budget` admits it.
+    func dense(limit: Int, budget: MemoryBudget?) throws -> Matrix? {
         switch self {
         case .dense(let matrix): return matrix
         case .factors(let factors):
-            return DenseMatrixLimit.admits(rows: factors.rows, columns: factors.columns, limit: limit) ? factors.dense() : nil
+            guard DenseMatrixLimit.admits(rows: factors.rows, columns: factors.columns, limit: limit) else { return nil }
+            try budget?.check([PlannedArray("the dense product of the factors (within --dense-limit \(limit))",
+                                            [("d1 \(factors.rows)", factors.rows), ("d2 \(factors.columns)", factors.columns)])])
+            return factors.dense()
         case .oversized: return nil
         }
     }
@@ -55,6 +62,12 @@ enum StoredMatrix {
     var factors: LowRankMatrix? {
         if case .factors(let factors) = self { return factors }
         return nil
+    }
+
+    /// For a progress line: a dense SVD is what takes long.
+    var denseNote: String {
+        if case .dense(let matrix) = self { return " (dense \(matrix.rows)×\(matrix.columns) SVD)" }
+        return ""
     }
 
     /// How many σ_i exceed `relativeTolerance`·σ₁; nil when oversized.
@@ -78,6 +91,8 @@ enum StoredMatrix {
 /// no more than one that does not.
 public final class StreamEvaluation {
     public let options: EvaluationOptions
+    /// Hears which metric is being computed.
+    public var progress: ((String) -> Void)?
     private var frames: [String: Frame] = [:]
     /// The dense frames left undecoded because they exceed the limit.
     private var oversized: [String: FrameHeader] = [:]
@@ -169,6 +184,7 @@ public final class StreamEvaluation {
         copySolverAttributes(into: &report)
 
         if let truth {
+            progress?("rank of the truth" + truth.denseNote)
             if let rank = try truth.numericalRank(relativeTolerance: options.rankTolerance) {
                 report["truth_rank"] = .integer(Int64(rank))
             } else {
@@ -176,6 +192,7 @@ public final class StreamEvaluation {
             }
         }
         if let estimate {
+            progress?("rank and singular values of the estimate" + estimate.denseNote)
             switch estimate {
             case .factors(let factors):
                 report["numerical_rank"] = .integer(Int64(try factors.numericalRank(relativeTolerance: options.rankTolerance)))
@@ -187,6 +204,7 @@ public final class StreamEvaluation {
                 skipped.note("numerical_rank", "singular_values", for: estimate)
             }
             if let truth {
+                progress?("relative error")
                 if let error = try relativeError(estimate: estimate, truth: truth, skipped: &skipped) {
                     report["relative_error"] = .double(error)
                     report["recovered"] = .bool(error <= options.recoveryTolerance)
@@ -198,6 +216,9 @@ public final class StreamEvaluation {
             report["norm_minimality"] = .double(try RecoveryMetrics.normMinimality(left: factors.left, right: factors.right))
         }
 
+        if estimate != nil, frames.keys.contains(where: { $0.hasPrefix(FrameName.holdoutPrefix) }) {
+            progress?("holdout error")
+        }
         if let estimate, frames.keys.contains(where: { $0.hasPrefix(FrameName.holdoutPrefix) }),
            let holdout = try measurementSet(prefix: FrameName.holdoutPrefix, shape: shape, report: &report) {
             if let residual = residual(estimate: estimate, measurements: holdout) {
@@ -211,6 +232,7 @@ public final class StreamEvaluation {
         report["operator"] = .string(measurements.measurementOperator.family.rawValue)
         report["m"] = .integer(Int64(measurements.observations.count))
         let rescaling = measurements.measurementOperator.rescaling()
+        if let truth { progress?("flattest factorization of the truth" + truth.denseNote) }
         switch truth {
         case .factors(let factors)?:
             report["flattest"] = .double(try RecoveryMetrics.flattestScaledTrace(of: factors, rescaling: rescaling))
@@ -227,10 +249,17 @@ public final class StreamEvaluation {
                 let stored = try StoredFactors.parameters(left: factors.left, right: factors.right,
                                                           symmetric: measurements.measurementOperator.parametrization == .signedSymmetric)
                 let hessian = LossHessian(measurements: measurements, factorization: stored.factorization, at: stored.parameters)
-                report["sharpness"] = .double(try Lanczos.largestEigenvalue(dimension: hessian.dimension, times: hessian.times))
+                let steps = min(Lanczos.defaultMaxIterations, hessian.dimension)
+                try options.budget?.check([PlannedArray("the Lanczos basis for sharpness",
+                                                        [("up to \(steps) vectors", steps),
+                                                         ("\(hessian.dimension) parameters", hessian.dimension)])])
+                report["sharpness"] = .double(try Lanczos.largestEigenvalue(
+                    dimension: hessian.dimension, times: hessian.times,
+                    step: { self.progress?("sharpness: Lanczos step \($0) (of at most \(steps))") }))
             }
         }
         guard let estimate else { return }
+        progress?("residual")
         let support = try outlierSupport(measurementCount: measurements.observations.count)
         guard let residual = residual(estimate: estimate, measurements: measurements) else {
             skipped.note("residual", for: estimate)
@@ -276,7 +305,8 @@ public final class StreamEvaluation {
         }
         // Shapes agree, and a dense frame was decoded only within the limit, so this fails
         // only for a side that is an oversized dense frame.
-        guard let x = estimate.dense(limit: options.denseLimit), let m = truth.dense(limit: options.denseLimit) else {
+        guard let x = try estimate.dense(limit: options.denseLimit, budget: options.budget),
+              let m = try truth.dense(limit: options.denseLimit, budget: options.budget) else {
             for side in [estimate, truth] { skipped.note("relative_error", "recovered", for: side) }
             return nil
         }
@@ -322,7 +352,7 @@ public final class StreamEvaluation {
             absent.forEach { report.noteMissing($0) }
             return nil
         }
-        let set = try MeasurementSet(frames: frames, prefix: prefix)
+        let set = try MeasurementSet(frames: frames, prefix: prefix, budget: options.budget)
         let measured = (rows: set.measurementOperator.rows, columns: set.measurementOperator.columns)
         if let shape, shape != measured {
             throw ModelError("'\(name)' measures \(measured.rows)×\(measured.columns) matrices but the truth and estimate are \(shape.rows)×\(shape.columns)")

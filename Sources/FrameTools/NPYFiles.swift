@@ -3,14 +3,17 @@ import Frames
 /// Moves frames to and from NumPy `.npy` files without holding more than a chunk in memory:
 /// an `.npy` file is already a frame's payload, so import and export only stream bytes.
 public enum NPYFiles {
-    /// Reads an `.npy` file's header and streams its data into a new frame named `name`.
+    /// Reads an `.npy` file's header and streams its data into a new frame named `name`, once
+    /// `budget` admits a frame of that size.
     @discardableResult
     public static func importFile(path: String, name: String, attributes: [String: JSONValue],
-                                  to writer: FrameWriter) throws -> FrameHeader {
+                                  to writer: FrameWriter, budget: MemoryBudget? = nil) throws -> FrameHeader {
         let source = try openForReading(path)
         let description = try readHeader(source, path: path)
         let header = FrameHeader(name: name, dtype: description.dtype, shape: description.shape,
                                  order: description.order, attributes: attributes)
+        try budget?.check([PlannedArray("frame '\(name)'", [("'\(path)' \(header.shapeDescription)", header.elementCount)],
+                                        elementBytes: header.dtype.byteSize, isHeld: false)])
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { chunk.deallocate() }
         try writer.write(header: header) { emit in

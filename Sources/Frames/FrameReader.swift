@@ -16,12 +16,7 @@ public struct FrameLimits: Sendable {
     }
 
     /// Half of physical memory: a frame larger than that could not be worked on anyway.
-    public static var defaultMaximumFrameBytes: Int {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES))
-        let pageSize = sysconf(Int32(_SC_PAGESIZE))
-        guard pages > 0, pageSize > 0 else { return 1 << 32 }
-        return pages * pageSize / 2
-    }
+    public static var defaultMaximumFrameBytes: Int { MemoryBudget.physicalMemory / 2 }
 }
 
 /// Reads a stream frame by frame, holding at most the frame being worked on.

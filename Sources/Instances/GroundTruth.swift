@@ -68,9 +68,14 @@ public struct GroundTruth: Sendable {
 /// so each factor depends only on the seed and its own shape. The result is bitwise
 /// reproducible at a fixed `BLASThreads.count`; OpenBLAS rounds differently at different
 /// thread counts, which is why the command-line tool pins it to 1.
-public func generateGroundTruth(_ specification: GroundTruthSpecification) throws -> GroundTruth {
+///
+/// `progress` hears which step is under way.
+public func generateGroundTruth(_ specification: GroundTruthSpecification,
+                                progress: ((String) -> Void)? = nil) throws -> GroundTruth {
     try specification.validate()
+    progress?("drawing the factors")
     var (left, right) = try drawFactors(specification)
+    progress?("measuring the spectrum")
 
     let drawnSpectrum = try LowRankSpectrum(left: left, right: right)
     let norm: Double
@@ -85,7 +90,9 @@ public func generateGroundTruth(_ specification: GroundTruthSpecification) throw
         right = right * factorScale
     }
 
+    if specification.carriesDenseTruth { progress?("forming the dense truth") }
     let truth = specification.carriesDenseTruth ? BLAS.matmul(left, right, transposeB: true) : nil
+    progress?("measuring the spectrum")
     let spectrum = try LowRankSpectrum(left: left, right: right)
     return GroundTruth(
         specification: specification, truth: truth, left: left, right: right,

@@ -85,6 +85,22 @@ public struct GroundTruthSpecification: Sendable, Equatable {
     /// (4096×4096), so a dense matrix above that size exists only when asked for by name.
     public var carriesDenseTruth: Bool { truthStorage.keepsDense(rows: rows, columns: columns) }
 
+    /// What ``generateGroundTruth(_:)`` holds at its peak, from the options alone: both
+    /// factors and their orthonormal bases (the spectrum and incoherence come from thin QRs),
+    /// and the dense truth when it is carried. Check it before generating; call after
+    /// ``validate()``, which bounds the rank by the dimensions.
+    public var plannedArrays: [PlannedArray] {
+        let rankSource = negativeRank.map { ("--rank \(rank) + --rank-neg \($0)", totalRank) } ?? ("--rank \(rank)", rank)
+        let d1 = ("--d1 \(rows)", rows), d2 = ("--d2 \(columns)", columns)
+        var plan = [PlannedArray("the left factor", [d1, rankSource]), PlannedArray("the right factor", [d2, rankSource]),
+                    PlannedArray("the left factor's orthonormal basis", [d1, rankSource]),
+                    PlannedArray("the right factor's orthonormal basis", [d2, rankSource])]
+        if carriesDenseTruth {
+            plan.append(PlannedArray("the dense truth (--truth \(truthStorage.rawValue))", [d1, d2]))
+        }
+        return plan
+    }
+
     /// The rank of `M♮` including, for `signed`, its negative part: r1 + r2.
     public var totalRank: Int { rank + (negativeRank ?? 0) }
 
@@ -135,7 +151,7 @@ public struct GroundTruthSpecification: Sendable, Equatable {
                 throw InstanceError("--kind signed needs --rank-neg R2, the number of negative eigenvalues (0 allowed)")
             }
             guard negativeRank >= 0 else { throw InstanceError("--rank-neg must be at least 0, got \(negativeRank)") }
-            guard totalRank <= rows else {
+            guard rank <= rows, negativeRank <= rows, totalRank <= rows else {
                 throw InstanceError("--rank \(rank) plus --rank-neg \(negativeRank) exceeds d = \(rows)")
             }
         } else {

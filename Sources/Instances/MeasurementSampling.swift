@@ -105,6 +105,9 @@ public enum MeasuredTruth: Sendable {
 /// training operator drawn for a seed: stream 1 (and 1·2³² + chunk for dense draws) is the
 /// training operator, 2 its noise, 3 the held-out operator, 4 its noise.
 /// Returns the number of training measurements drawn.
+///
+/// Before anything is drawn, the arrays this will hold and the frames it will write are
+/// checked against `budget`; `progress` hears which step is under way.
 @discardableResult
 public func writeMeasurements(truth: Matrix, rank: Int, specification spec: MeasurementSpecification,
                               provenance: JSONValue, to writer: FrameWriter) throws -> Int {
@@ -113,7 +116,8 @@ public func writeMeasurements(truth: Matrix, rank: Int, specification spec: Meas
 
 @discardableResult
 public func writeMeasurements(truth: MeasuredTruth, rank: Int, specification spec: MeasurementSpecification,
-                              provenance: JSONValue, to writer: FrameWriter) throws -> Int {
+                              provenance: JSONValue, to writer: FrameWriter, budget: MemoryBudget? = nil,
+                              progress: ((String) -> Void)? = nil) throws -> Int {
     let d1 = truth.rows
     let d2 = truth.columns
     let m = try measurementCount(spec, rows: d1, columns: d2, rank: rank)
@@ -129,15 +133,26 @@ public func writeMeasurements(truth: MeasuredTruth, rank: Int, specification spe
     }
     guard spec.holdout >= 0 else { throw InstanceError("--holdout must be at least 0") }
     guard spec.noise >= 0, spec.noise.isFinite else { throw InstanceError("--noise must be a finite number ≥ 0") }
+    if let budget {
+        var plan = plannedArrays(truth: truth, count: m, countSource: countSource(spec, count: m, entries: d1 * d2),
+                                 prefix: "", spec: spec)
+        if spec.holdout > 0 {
+            plan += plannedArrays(truth: truth, count: spec.holdout, countSource: "--holdout \(spec.holdout)",
+                                  prefix: FrameName.holdoutPrefix, spec: spec)
+        }
+        try budget.check(plan)
+    }
+    let progress = progress ?? { _ in }
 
     let (observed, drawn) = try writeMeasurementSet(truth: truth, count: m, purpose: 1, excludedEntries: [], prefix: "",
-                                                    spec: spec, provenance: provenance, to: writer)
+                                                    spec: spec, provenance: provenance, to: writer, progress: progress)
     if spec.holdout > 0 {
         guard spec.holdout <= d1 * d2 - observed.count || spec.family != .completion else {
             throw InstanceError("--holdout \(spec.holdout) exceeds the \(d1 * d2 - observed.count) unobserved entries")
         }
         try writeMeasurementSet(truth: truth, count: spec.holdout, purpose: 3, excludedEntries: observed,
-                                prefix: FrameName.holdoutPrefix, spec: spec, provenance: provenance, to: writer)
+                                prefix: FrameName.holdoutPrefix, spec: spec, provenance: provenance, to: writer,
+                                progress: { progress("held-out set: " + $0) })
     }
     return drawn
 }
@@ -160,7 +175,11 @@ private func measurementCount(_ spec: MeasurementSpecification, rows d1: Int, co
         return m
     case (_, .oversampling(let c)):
         guard c > 0, c.isFinite else { throw InstanceError("--oversampling must be positive, got \(c)") }
-        let m = Int((c * Double(rank * (d1 + d2))).rounded(.up))
+        let requested = (c * Double(rank) * Double(d1 + d2)).rounded(.up)
+        guard requested < 0x1p62 else {
+            throw InstanceError("--oversampling \(c) asks for \(requested) measurements, more than can be counted")
+        }
+        let m = Int(requested)
         if spec.family == .completion, m > entries {
             throw InstanceError("--oversampling \(c) asks for \(m) entries of a \(d1)×\(d2) matrix, which has \(entries)")
         }
@@ -168,13 +187,59 @@ private func measurementCount(_ spec: MeasurementSpecification, rows d1: Int, co
     }
 }
 
+/// How the message about a measurement count names where it came from.
+private func countSource(_ spec: MeasurementSpecification, count: Int, entries: Int) -> String {
+    switch spec.size {
+    case .count(let m): return "--m \(m)"
+    case .oversampling(let c): return "--oversampling \(c) (m = \(count))"
+    case .probability(let p): return "--p \(p) (about \(Int((p * Double(entries)).rounded(.up))) entries)"
+    }
+}
+
+/// What one measurement set holds and writes: its frames, and for completion the sampled
+/// positions with the operator's index of them (counted as 64 bytes a measurement: the hash
+/// set the sampler fills, the sorted positions, the row and column lists and their grouping);
+/// a Gaussian operator is written piece by piece and never held.
+private func plannedArrays(truth: MeasuredTruth, count: Int, countSource: String, prefix: String,
+                           spec: MeasurementSpecification) -> [PlannedArray] {
+    let d1 = ("d1 \(truth.rows)", truth.rows), d2 = ("d2 \(truth.columns)", truth.columns)
+    let entries = truth.rows * truth.columns
+    // With --p the count is drawn; its expectation stands for it.
+    let expected: Int
+    if count < 0, case .probability(let p) = spec.size { expected = Int((p * Double(entries)).rounded(.up)) } else { expected = count }
+    let m = (countSource, expected)
+    let measured = spec.family == .identity ? [d1, d2] : [m]
+    var plan = [PlannedArray("frame '\(prefix + FrameName.observations)'", measured)]
+    if spec.noise > 0 { plan.append(PlannedArray("the noise", measured)) }
+    var formsDenseTruth = spec.family == .identity
+    switch spec.family {
+    case .gaussian:
+        plan.append(PlannedArray("frame '\(prefix + FrameName.sensing)'", [m, d1, d2], isHeld: false))
+        formsDenseTruth = true
+    case .bilinear:
+        plan += [PlannedArray("frame '\(prefix + FrameName.sensingLeft)'", [m, d1]),
+                 PlannedArray("frame '\(prefix + FrameName.sensingRight)'", [m, d2])]
+    case .quadratic:
+        plan.append(PlannedArray("frame '\(prefix + FrameName.features)'", [m, d1]))
+    case .completion:
+        plan += [PlannedArray("frame '\(prefix + FrameName.entries)'", [m, ("(row, column)", 2)]),
+                 PlannedArray("the sampled positions and their index", [m], elementBytes: 64)]
+    case .identity:
+        break
+    }
+    if formsDenseTruth, case .factors = truth {
+        plan.append(PlannedArray("the dense truth formed from its factors", [d1, d2]))
+    }
+    return plan
+}
+
 /// One set of measurements (training or held-out): operator frames, then observations.
 /// Returns the observed positions for completion (so a held-out set can avoid them; empty for
 /// other families) and the number of measurements.
 @discardableResult
 private func writeMeasurementSet(truth: MeasuredTruth, count: Int, purpose: UInt64, excludedEntries: Set<Int>,
-                                 prefix: String, spec: MeasurementSpecification,
-                                 provenance: JSONValue, to writer: FrameWriter) throws -> (observed: Set<Int>, count: Int) {
+                                 prefix: String, spec: MeasurementSpecification, provenance: JSONValue,
+                                 to writer: FrameWriter, progress: (String) -> Void) throws -> (observed: Set<Int>, count: Int) {
     let d1 = truth.rows
     let d2 = truth.columns
     let seed = spec.seed
@@ -193,16 +258,19 @@ private func writeMeasurementSet(truth: MeasuredTruth, count: Int, purpose: UInt
         measurementOperator = nil
         operatorFrameNames = [prefix + FrameName.sensing]
     case .bilinear:
+        progress("drawing the operator")
         let left = gaussianMatrix(rows: count, columns: d1, part: 0)
         let right = gaussianMatrix(rows: count, columns: d2, part: 1)
         measurementOperator = BilinearSensing(left: left, right: right)
         operatorFrames = [Frame(name: prefix + FrameName.sensingLeft, matrix: left, attributes: attributes),
                           Frame(name: prefix + FrameName.sensingRight, matrix: right, attributes: attributes)]
     case .quadratic:
+        progress("drawing the operator")
         let features = gaussianMatrix(rows: count, columns: d1, part: 0)
         measurementOperator = QuadraticSensing(features: features)
         operatorFrames = [Frame(name: prefix + FrameName.features, matrix: features, attributes: attributes)]
     case .completion:
+        progress("sampling the entries")
         let positions = completionPositions(count: count, entries: d1 * d2, excluded: excludedEntries,
                                             spec: spec, purpose: purpose)
         guard !positions.isEmpty else {
@@ -219,17 +287,21 @@ private func writeMeasurementSet(truth: MeasuredTruth, count: Int, purpose: UInt
     }
 
     if spec.family != .gaussian { operatorFrameNames = operatorFrames.map(\.header.name) }
-    for frame in operatorFrames { try writer.write(frame) }
+    for frame in operatorFrames {
+        progress("writing '\(frame.header.name)'")
+        try writer.write(frame)
+    }
     var observations: [Double]
     if let measurementOperator {
         // From factors, the identity's observations are the d1×d2 product (it observes every
         // entry); the other families never form it.
+        progress("measuring the truth")
         observations = truth.measured(by: measurementOperator)
     } else {
         // The sensing array written holds m·d1·d2 numbers, m times the dense truth.
         observations = try writeGaussianSensing(truth: truth.denseMatrix, count: count, name: prefix + FrameName.sensing,
                                                 attributes: attributes, seed: seed, streamBase: purpose << 32,
-                                                threads: spec.threads, to: writer)
+                                                threads: spec.threads, to: writer, progress: progress)
     }
     var noiseStandardDeviation = 0.0
     var noiseNorm = 0.0
@@ -250,6 +322,7 @@ private func writeMeasurementSet(truth: MeasuredTruth, count: Int, purpose: UInt
     observationAttributes[AttributeKey.noiseStandardDeviation] = .double(noiseStandardDeviation)
     observationAttributes[AttributeKey.noiseNorm] = .double(noiseNorm)
     let shape = spec.family == .identity ? [d1, d2] : [observations.count]
+    progress("writing '\(prefix + FrameName.observations)'")
     try writer.write(Frame(name: prefix + FrameName.observations, shape: shape, data: .float64(observations),
                            attributes: observationAttributes))
     return (observed, observations.count)
@@ -260,8 +333,8 @@ private func writeMeasurementSet(truth: MeasuredTruth, count: Int, purpose: UInt
 /// goes, so the operator is never held in memory: at 400 MB it would be most of the cost.
 /// The values are those of `ParallelNormals.array` over the whole array.
 private func writeGaussianSensing(truth: Matrix, count m: Int, name: String, attributes: [String: JSONValue],
-                                  seed: UInt64, streamBase: UInt64, threads: Int,
-                                  to writer: FrameWriter) throws -> [Double] {
+                                  seed: UInt64, streamBase: UInt64, threads: Int, to writer: FrameWriter,
+                                  progress: (String) -> Void) throws -> [Double] {
     let total = m * truth.rows * truth.columns
     let header = FrameHeader(name: name, dtype: .float64, shape: [m, truth.rows, truth.columns], attributes: attributes)
     let batchChunks = 8
@@ -288,6 +361,7 @@ private func writeGaussianSensing(truth: Matrix, count m: Int, name: String, att
             }
             try emit(UnsafeRawBufferPointer(values))
             start += values.count
+            progress("drawing and writing '\(name)' \(Int(100 * Double(start) / Double(total)))%")
         }
     }
     return observations

@@ -17,6 +17,11 @@ public final class SparseCorruptionStage {
     public let specification: SparseCorruptionSpecification
     private let provenance: JSONValue
 
+    /// Checked before the corrupted copy of the target and the outliers are allocated.
+    public var budget: MemoryBudget?
+    /// Hears which step is under way.
+    public var progress: ((String) -> Void)?
+
     private var targetShape: [Int]?
     private var added: SparseCorruption?
     private var earlierSupport: Frame?
@@ -58,6 +63,7 @@ public final class SparseCorruptionStage {
             throw InstanceError("no frame named '\(target)' in the stream")
         }
         let entries = targetShape.reduce(1, *)
+        progress?("writing the outlier record")
         let ownRecord = OutlierRecord(support: added.support, values: added.values)
         var record = ownRecord
         var stages: [JSONValue] = []
@@ -113,8 +119,15 @@ public final class SparseCorruptionStage {
         guard header.dtype == .float64 || header.dtype == .float32 else {
             throw InstanceError("\(described): outliers go into float64 or float32 data")
         }
+        let entries = header.elementCount
         let corruption: SparseCorruption
         do {
+            let count = try specification.amount.resolved(entries: entries)
+            try budget?.check([
+                PlannedArray("the corrupted copy of \(described)", [("its \(entries) entries", entries)]),
+                PlannedArray("the outliers' positions, values and draws", [("\(count) outliers", count)], elementBytes: 40),
+            ])
+            progress?("adding \(count) outliers to '\(header.name)'")
             corruption = try corrupt(values: frame.data.doubles, shape: header.shape, specification: specification)
         } catch let error as InstanceError {
             throw InstanceError("\(described): \(error.description)")

@@ -16,8 +16,10 @@ public struct MeasurementSet: Sendable {
     }
 
     /// Rebuilds the set a stream describes: the observations frame named `prefix + observations`
-    /// says which family made it and which frames hold the operator.
-    public init(frames: [String: Frame], prefix: String = "") throws {
+    /// says which family made it and which frames hold the operator. The shape it claims is
+    /// checked against the frames before anything of that shape is allocated, and the
+    /// completion operator's index (one entry per row and column) against `budget`.
+    public init(frames: [String: Frame], prefix: String = "", budget: MemoryBudget? = nil) throws {
         let name = prefix + FrameName.observations
         guard let observations = frames[name] else {
             throw ModelError("the stream has no '\(name)' frame")
@@ -32,6 +34,11 @@ public struct MeasurementSet: Sendable {
         guard let d1 = attributes[AttributeKey.rows]?.integerValue.map(Int.init),
               let d2 = attributes[AttributeKey.columns]?.integerValue.map(Int.init), d1 > 0, d2 > 0 else {
             throw ModelError("frame '\(name)' lacks the truth's shape (attributes d1, d2)")
+        }
+        // No frame extent exceeds Int32.max, so no honest stream claims more; sums and
+        // products of two such numbers cannot overflow.
+        guard d1 <= Int(Int32.max), d2 <= Int(Int32.max) else {
+            throw ModelError("frame '\(name)' claims a \(d1)×\(d2) truth, beyond the largest extent a frame can have")
         }
         func operatorFrame(_ base: String) throws -> Frame {
             guard let frame = frames[prefix + base] else {
@@ -64,9 +71,14 @@ public struct MeasurementSet: Sendable {
                 throw ModelError("frame '\(prefix + FrameName.entries)' must be an m×2 integer matrix of (row, column) positions")
             }
             let m = entries.header.shape[0]
+            try budget?.check([PlannedArray("the completion operator's row and column index",
+                                            [("d1 \(d1) + d2 \(d2)", d1 + d2)], elementBytes: 16)])
             measurementOperator = try MatrixCompletion(rows: d1, columns: d2, entryRows: Array(indices[0..<m]),
                                                        entryColumns: Array(indices[m..<(2 * m)]))
         case .identity:
+            guard observations.header.elementCount == d1 * d2 else {
+                throw ModelError("frame '\(name)' holds \(observations.header.shapeDescription) values, not the \(d1)×\(d2) the identity operator observes")
+            }
             measurementOperator = IdentityObservation(rows: d1, columns: d2)
         }
         try self.init(measurementOperator: measurementOperator, observations: observations.columnMajor().data.doubles)

@@ -1,31 +1,17 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A misspelled option is named as such, with the nearest real one: argument-parser itself
-/// reports the first problem it meets, which for `solve-flat --rnak 3` is the missing value of a
-/// required option rather than the typo.
+/// reports the first problem it meets, which for `generate-ground-truth --rnak 3` is the missing
+/// value of a required option rather than the typo. `ToolCommand.main()` checks this first.
 extension ParsableCommand {
-    /// Runs the command as `main()` does, after checking every `--option` against the ones the
-    /// command (or the subcommand the arguments name) has.
-    public static func mainCheckingOptionSpelling() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if let problem = misspelledOption(in: arguments) {
-            StandardStreams.error(problem)
-            Glibc.exit(ExitCode.validationFailure.rawValue)
-        }
-        main(nil)
-    }
-
     /// The message for the first `--option` the command does not have, or nil.
     public static func misspelledOption(in arguments: [String]) -> String? {
         var command: ParsableCommand.Type = Self.self
-        var path = [Self.configuration.commandName ?? String(describing: Self.self)]
+        var path = [Self._commandName]
         var remaining = arguments[...]
         // The leading words that name subcommands (`frames ls`).
         while let word = remaining.first,
-              let sub = command.configuration.subcommands.first(where: { $0.configuration.commandName == word }) {
+              let sub = command.configuration.subcommands.first(where: { $0._commandName == word }) {
             command = sub
             path.append(word)
             remaining = remaining.dropFirst()

@@ -20,6 +20,7 @@ public struct ToolError: Error, CustomStringConvertible {
 /// `tool: what went wrong (frame 2 'observations', byte 4096)`, and exit status 1; no stack
 /// traces. A closed downstream pipe ends the tool quietly with status 0, as `head` expects.
 public func runTool(_ tool: String, _ body: () throws -> Void) throws {
+    defer { ActiveProgress.reporter?.clear() }
     do {
         try body()
     } catch let error as FrameError where error.kind == .brokenPipe {
@@ -35,12 +36,21 @@ public func runTool(_ tool: String, _ body: () throws -> Void) throws {
 /// Text to people (stderr) and scripts (stdout), written straight to the descriptors so a
 /// closed pipe is noticed as an error instead of being buffered away.
 public enum StandardStreams {
+    /// Erases the progress line first, so the text starts at the left margin and stays.
     public static func error(_ line: String) {
+        ActiveProgress.reporter?.clear()
         let text = line.hasSuffix("\n") ? line : line + "\n"
         _ = try? write(text, to: 2)
     }
 
+    /// Bytes for the terminal on stderr as they are (the progress line's control sequences).
+    static func raw(_ text: String) {
+        _ = try? write(text, to: 2)
+    }
+
+    /// Erases the progress line first, in case stdout is the same terminal.
     public static func output(_ text: String) throws {
+        ActiveProgress.reporter?.clear()
         try write(text, to: 1)
     }
 
@@ -112,5 +122,30 @@ public enum AllocatorPolicy {
         _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
         _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
         #endif
+    }
+}
+
+/// A tool's command: parsed and run like any `ParsableCommand`, except that a mistake on the
+/// command line (an unknown option, a value that is not a number, a failed `validate()`) is
+/// reported as one line, `tool: what is wrong (see --help)`, with the usage left to `--help`.
+public protocol ToolCommand: ParsableCommand {}
+
+extension ToolCommand {
+    public static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let problem = misspelledOption(in: arguments) {
+            StandardStreams.error(problem)
+            exit(withError: ExitCode.validationFailure)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let message = self.message(for: error)
+            guard exitCode(for: error) != .success, !message.isEmpty else { exit(withError: error) }
+            let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
+            StandardStreams.error("\(configuration.commandName ?? "tool"): \(firstLine) (see --help)")
+            exit(withError: exitCode(for: error))
+        }
     }
 }

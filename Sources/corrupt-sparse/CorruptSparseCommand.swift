@@ -5,10 +5,7 @@ import Models
 import ToolSupport
 
 @main
-struct CorruptSparseCommand: ParsableCommand {
-    /// argument-parser's entry point, after a check that names misspelled options.
-    static func main() { mainCheckingOptionSpelling() }
-
+struct CorruptSparseCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "corrupt-sparse",
         abstract: "Add sparse outliers to one frame of a stream and record where they went.",
@@ -47,27 +44,26 @@ struct CorruptSparseCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Name of the frame to corrupt.", valueName: "name"))
     var target = FrameName.observations
 
-    @Option(help: ArgumentHelp("Corrupt round(F · entries) entries, F in [0, 1].", valueName: "F"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Corrupt round(F · entries) entries, F in [0, 1].", valueName: "F"))
     var fraction: Double?
 
-    @Option(help: ArgumentHelp("Corrupt exactly N entries.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Corrupt exactly N entries.", valueName: "N"))
     var count: Int?
 
-    @Option(name: .customLong("per-line"),
+    @Option(name: .customLong("per-line"), parsing: .unconditional,
             help: ArgumentHelp("Matrix targets: at most L outliers in any row and in any column.", valueName: "L"))
     var perLine: Int?
 
-    @Option(help: ArgumentHelp("Outlier size A (default: 10 × the target's root mean square).", valueName: "A"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Outlier size A (default: 10 × the target's root mean square).", valueName: "A"))
     var magnitude: Double?
 
     @Option(help: ArgumentHelp("How outlier values are drawn.", valueName: "name"))
     var distribution: OutlierDistribution = .sign
 
-    @Option(help: ArgumentHelp("Random seed; the same seed gives the same output bytes.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed; the same seed gives the same output bytes.", valueName: "n"))
     var seed: UInt64 = 0
 
-    @Flag(name: [.short, .long], help: "Do not print the summary line that a terminal on stderr otherwise gets.")
-    var quiet = false
+    @OptionGroup var progressOptions: ProgressOptions
 
     @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
     var input: String?
@@ -81,13 +77,16 @@ struct CorruptSparseCommand: ParsableCommand {
                 amount: try amount(), perLine: perLine, magnitude: magnitude, distribution: distribution, seed: seed)
             let stage = try SparseCorruptionStage(
                 target: target, specification: specification, provenance: provenanceEntry(tool: "corrupt-sparse", seed: seed))
-            let reader = try inputOptions.makeReader(path: input)
-            let stream = try output.makeOutput(inputs: [input])
+            let progress = progressOptions.reporter(tool: "corrupt-sparse")
+            stage.budget = inputOptions.budget
+            stage.progress = { progress.report($0) }
+            let reader = try inputOptions.makeReader(path: input, progress: progress)
+            let stream = try output.makeOutput(inputs: [input], progress: progress)
             try processStream(reader, to: stream.writer, select: { stage.consumes($0) ? .consume : .pass },
                               handle: stage.handle)
             for frame in try stage.finish() { try stream.writer.write(frame) }
             try stream.finish()
-            if !quiet, StandardStreams.isTerminal(2), let summary = stage.summary {
+            if !progressOptions.quiet, StandardStreams.isTerminal(2), let summary = stage.summary {
                 StandardStreams.error("corrupt-sparse: \(summary)")
             }
         }

@@ -5,10 +5,7 @@ import LinearAlgebra
 import ToolSupport
 
 @main
-struct EvaluateCommand: ParsableCommand {
-    /// argument-parser's entry point, after a check that names misspelled options.
-    static func main() { mainCheckingOptionSpelling() }
-
+struct EvaluateCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Report how well the estimate in a stream recovers the truth, how flat it is, and what the solver said.",
@@ -78,17 +75,17 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("table, json or csv (default: table on a terminal, json otherwise).", valueName: "format"))
     var format: ReportFormat?
 
-    @Option(help: ArgumentHelp("recovered means relative_error ≤ t.", valueName: "t"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("recovered means relative_error ≤ t.", valueName: "t"))
     var tol = EvaluationOptions().recoveryTolerance
 
-    @Option(name: .customLong("rank-tol"), help: ArgumentHelp("numerical_rank counts singular values above t·σ₁.", valueName: "t"))
+    @Option(name: .customLong("rank-tol"), parsing: .unconditional, help: ArgumentHelp("numerical_rank counts singular values above t·σ₁.", valueName: "t"))
     var rankTolerance = EvaluationOptions().rankTolerance
 
-    @Option(name: .customLong("outlier-threshold"),
+    @Option(name: .customLong("outlier-threshold"), parsing: .unconditional,
             help: ArgumentHelp("A position is detected as an outlier when |b − A(X̂)| > t·max|b|.", valueName: "t"))
     var outlierThreshold = EvaluationOptions().outlierThreshold
 
-    @Option(name: .customLong("dense-limit"),
+    @Option(name: .customLong("dense-limit"), parsing: .unconditional,
             help: ArgumentHelp("Decode a dense truth or estimate without factors only up to n entries (d1·d2).", valueName: "n"))
     var denseLimit = EvaluationOptions().denseLimit
 
@@ -104,6 +101,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: [.customShort("f"), .long], help: "Overwrite the --report file when it exists (never an input of the same run).")
     var force = false
 
+    @OptionGroup var progressOptions: ProgressOptions
     @OptionGroup var inputOptions: InputOptions
 
     func run() throws {
@@ -111,6 +109,7 @@ struct EvaluateCommand: ParsableCommand {
             // The same report at any OPENBLAS_NUM_THREADS: threaded BLAS sums in another order.
             BLASThreads.runSingleThreaded()
             let options = try evaluationOptions()
+            let progress = progressOptions.reporter(tool: "evaluate")
             var forwarding: FrameWriter?
             if passThrough {
                 guard !StandardStreams.isTerminal(1) else {
@@ -126,9 +125,12 @@ struct EvaluateCommand: ParsableCommand {
             if chosenFormat == .csv { try destination.write(EvaluationReport.csvHeader + "\n") }
             for path in files.isEmpty ? ["-"] : files {
                 let evaluation = StreamEvaluation(options: options)
-                try evaluation.consume(try inputOptions.makeReader(path: path), forwardingTo: forwarding)
+                evaluation.progress = { progress.report($0) }
+                progress.report("reading \(path == "-" ? "stdin" : path)")
+                try evaluation.consume(try inputOptions.makeReader(path: path, progress: progress), forwardingTo: forwarding)
                 let result = try evaluation.report()
                 for note in result.notes { StandardStreams.error("evaluate: \(path == "-" ? "stdin" : path): \(note)") }
+                progress.clear()
                 switch chosenFormat {
                 case .table: try destination.write(result.table(title: path == "-" ? "stdin" : path))
                 case .json: try destination.write(result.json + "\n")
@@ -151,6 +153,7 @@ struct EvaluateCommand: ParsableCommand {
         options.outlierThreshold = outlierThreshold
         options.sharpness = sharpness
         options.denseLimit = denseLimit
+        options.budget = inputOptions.budget
         return options
     }
 }

@@ -4,10 +4,7 @@ import Frames
 import ToolSupport
 
 @main
-struct FramesCommand: ParsableCommand {
-    /// argument-parser's entry point, after a check that names misspelled options.
-    static func main() { mainCheckingOptionSpelling() }
-
+struct FramesCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "frames",
         abstract: "List, filter, check, import and export matrix-frame streams.",
@@ -44,11 +41,12 @@ extension FramesCommand {
         @Flag(help: "One JSON object per frame (JSON Lines): index, name, dtype, shape, order, npy_bytes, compressed_bytes, attributes.")
         var json = false
 
+        @OptionGroup var progressOptions: ProgressOptions
         @OptionGroup var input: InputOptions
 
         func run() throws {
             try runTool("frames ls") {
-                let reader = try input.makeReader(path: file)
+                let reader = try input.makeReader(path: file, progress: progressOptions.reporter(tool: "frames ls"))
                 if !json { try StandardStreams.output(FrameSummary.tableHeading + "\n") }
                 try summarizeFrames(reader) { summary in
                     try StandardStreams.output((json ? summary.json().encodedString() : summary.tableRow()) + "\n")
@@ -99,6 +97,7 @@ extension FramesCommand {
         @Argument(help: ArgumentHelp("Streams to read, in order (default: stdin; - is stdin).", valueName: "file"))
         var files: [String] = []
 
+        @OptionGroup var progressOptions: ProgressOptions
         @OptionGroup var inputOptions: InputOptions
         @OptionGroup var output: OutputOptions
 
@@ -110,10 +109,11 @@ extension FramesCommand {
                     throw ToolError("'\(names)' is a file, but the first argument is the frame names: \(tool) NAMES \(names)")
                 }
                 let selector = NameSelector(patterns)
+                let progress = progressOptions.reporter(tool: tool)
                 let inputs: [String?] = files.isEmpty ? [nil] : files
-                let stream = try output.makeOutput(inputs: inputs)
+                let stream = try output.makeOutput(inputs: inputs, progress: progress)
                 for input in inputs {
-                    try filterFrames(try inputOptions.makeReader(path: input), to: stream.writer) {
+                    try filterFrames(try inputOptions.makeReader(path: input, progress: progress), to: stream.writer) {
                         selector.matches($0.name) == keepingMatches
                     }
                 }
@@ -146,6 +146,7 @@ extension FramesCommand {
         @Flag(name: [.customShort("f"), .long], help: "Overwrite the .npy or CSV file when it exists (never the input).")
         var force = false
 
+        @OptionGroup var progressOptions: ProgressOptions
         @OptionGroup var inputOptions: InputOptions
 
         func validate() throws {
@@ -154,7 +155,7 @@ extension FramesCommand {
 
         func run() throws {
             try runTool("frames export") {
-                let reader = try inputOptions.makeReader(path: input)
+                let reader = try inputOptions.makeReader(path: input, progress: progressOptions.reporter(tool: "frames export"))
                 // Every tool takes the last frame of a name, so an export is final only at the
                 // end of the stream: a later frame of the name replaces the one written so far.
                 var exported: OutputFile?
@@ -166,6 +167,10 @@ extension FramesCommand {
                         exported = try OutputFile(path: npy, overwrite: force, inputs: inputIdentities([input]))
                         try NPYFiles.exportCurrentFrame(of: reader, to: exported!)
                     } else {
+                        // A number takes up to 24 characters and its separator as text.
+                        try inputOptions.budget.check([PlannedArray("the CSV text of frame '\(name)'",
+                                                                    [("\(header.shapeDescription)", header.elementCount)],
+                                                                    elementBytes: 25)])
                         csvText = try CSVFiles.render(try reader.read())
                         if let csv, csv != "-" {
                             exported = try OutputFile(path: csv, overwrite: force, inputs: inputIdentities([input]))
@@ -220,6 +225,7 @@ extension FramesCommand {
         @Option(name: [.short, .long], help: ArgumentHelp("With --append: read this stream instead of stdin.", valueName: "file"))
         var input: String?
 
+        @OptionGroup var progressOptions: ProgressOptions
         @OptionGroup var inputOptions: InputOptions
         @OptionGroup var output: OutputOptions
 
@@ -236,16 +242,25 @@ extension FramesCommand {
                     attributes[String(pair[..<equals])] = (try? JSONValue.decode(Array(text.utf8))) ?? .string(text)
                 }
                 attributes = appendingProvenance(provenanceEntry(tool: "frames import"), to: attributes)
-                let stream = try output.makeOutput(inputs: append ? [file, input] : [file])
+                let progress = progressOptions.reporter(tool: "frames import")
+                let stream = try output.makeOutput(inputs: append ? [file, input] : [file], progress: progress)
                 if append {
-                    try filterFrames(try inputOptions.makeReader(path: input), to: stream.writer) { _ in true }
+                    try filterFrames(try inputOptions.makeReader(path: input, progress: progress), to: stream.writer) { _ in true }
                 }
                 let detected = format ?? (file.lowercased().hasSuffix(".csv") ? .csv : .npy)
                 switch detected {
                 case .npy:
-                    try NPYFiles.importFile(path: file, name: name, attributes: attributes, to: stream.writer)
+                    try NPYFiles.importFile(path: file, name: name, attributes: attributes, to: stream.writer,
+                                            budget: inputOptions.budget)
                 case .csv:
                     let source = try openForReading(file)
+                    // The text, and its numbers (at most one per two bytes of it), are held at once.
+                    if let size = regularFileSize(descriptor: source.descriptor) {
+                        try inputOptions.budget.check([
+                            PlannedArray("the text of '\(file)'", [("its \(size) bytes", size)], elementBytes: 1),
+                            PlannedArray("its numbers", [("at most \(size / 2 + 1)", size / 2 + 1)], elementBytes: dtype.byteSize),
+                        ])
+                    }
                     var bytes: [UInt8] = []
                     let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
                     defer { chunk.deallocate() }
@@ -272,14 +287,15 @@ extension FramesCommand {
         @Argument(help: "Stream to verify (default: stdin).")
         var file: String?
 
-        @Flag(name: [.short, .long], help: "Print nothing when the stream is sound.")
+        @Flag(name: [.short, .long], help: "Print nothing when the stream is sound, and no progress on stderr.")
         var quiet = false
 
         @OptionGroup var input: InputOptions
 
         func run() throws {
             try runTool("frames verify") {
-                let reader = try input.makeReader(path: file)
+                let progress = ProgressReporter.standardError(tool: "frames verify", quiet: quiet)
+                let reader = try input.makeReader(path: file, progress: progress)
                 var frames = 0
                 var raw = 0
                 var compressed = 0

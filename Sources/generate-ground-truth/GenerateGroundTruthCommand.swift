@@ -1,13 +1,11 @@
 import ArgumentParser
+import Frames
 import Instances
 import LinearAlgebra
 import ToolSupport
 
 @main
-struct GenerateGroundTruthCommand: ParsableCommand {
-    /// argument-parser's entry point, after a check that names misspelled options.
-    static func main() { mainCheckingOptionSpelling() }
-
+struct GenerateGroundTruthCommand: ToolCommand {
     static let toolName = "generate-ground-truth"
 
     static let configuration = CommandConfiguration(
@@ -63,45 +61,44 @@ struct GenerateGroundTruthCommand: ParsableCommand {
             """,
         version: Toolkit.version)
 
-    @Option(name: .customLong("d1"), help: ArgumentHelp("Rows of the truth.", valueName: "n"))
+    @Option(name: .customLong("d1"), parsing: .unconditional, help: ArgumentHelp("Rows of the truth.", valueName: "n"))
     var rows: Int
 
-    @Option(name: .customLong("d2"), help: ArgumentHelp("Columns of the truth (default: d1, square).", valueName: "n"))
+    @Option(name: .customLong("d2"), parsing: .unconditional, help: ArgumentHelp("Columns of the truth (default: d1, square).", valueName: "n"))
     var columns: Int?
 
-    @Option(help: ArgumentHelp("Rank r of the truth; for --kind signed, the number r1 of positive eigenvalues.", valueName: "r"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rank r of the truth; for --kind signed, the number r1 of positive eigenvalues.", valueName: "r"))
     var rank: Int
 
     @Option(help: ArgumentHelp("Structure of the truth.", valueName: "kind"))
     var kind: GroundTruthSpecification.Kind = .gaussian
 
-    @Option(name: .customLong("rank-neg"),
+    @Option(name: .customLong("rank-neg"), parsing: .unconditional,
             help: ArgumentHelp("For --kind signed: the number r2 of negative eigenvalues (0 allowed).", valueName: "r2"))
     var negativeRank: Int?
 
-    @Option(help: ArgumentHelp("For --kind orthonormal: σ1/σr, singular values geometric from 1 to 1/K (default 1).", valueName: "K"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("For --kind orthonormal: σ1/σr, singular values geometric from 1 to 1/K (default 1).", valueName: "K"))
     var condition: Double?
 
-    @Option(help: ArgumentHelp("For --kind orthonormal: the singular values, comma-separated, one per rank.", valueName: "a,b,c"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("For --kind orthonormal: the singular values, comma-separated, one per rank.", valueName: "a,b,c"),
             transform: parseSpectrum)
     var spectrum: [Double]?
 
-    @Option(help: ArgumentHelp("Blend of the factors toward standard basis vectors, in [0, 1]: 0 incoherent, 1 spiky.", valueName: "α"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Blend of the factors toward standard basis vectors, in [0, 1]: 0 incoherent, 1 spiky.", valueName: "α"))
     var spikiness: Double = 0
 
     @Option(help: ArgumentHelp("Scale so that ‖truth‖_F = 1 (fro), σ1 = 1 (spectral), or not at all (none).", valueName: "norm"))
     var normalize: GroundTruthSpecification.Normalization = .frobenius
 
-    @Option(help: ArgumentHelp("Random seed; the same seed gives the same bytes.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed; the same seed gives the same bytes.", valueName: "s"))
     var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("Write the dense truth frame too (dense), the factors alone (factors), or dense up to 2^24 entries only (auto).",
                                valueName: "form"))
     var truth: GroundTruthSpecification.TruthStorage = .auto
 
-    @Flag(help: "Print nothing on stderr but errors (by default a one-line summary goes to a terminal).")
-    var quiet = false
-
+    @OptionGroup var progressOptions: ProgressOptions
+    @OptionGroup var memory: MemoryOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -111,15 +108,19 @@ struct GenerateGroundTruthCommand: ParsableCommand {
             // same bytes whatever OPENBLAS_NUM_THREADS or the number of cores say.
             BLASThreads.runSingleThreaded()
             let specification = try makeSpecification()
-            let groundTruth = try generateGroundTruth(specification)
+            try specification.validate()
+            try memory.budget.check(specification.plannedArrays)
+            let progress = progressOptions.reporter(tool: Self.toolName)
+            let groundTruth = try generateGroundTruth(specification, progress: { progress.report($0) })
             let provenance = provenanceEntry(tool: Self.toolName, arguments: specification.commandLineArguments,
                                              seed: seed)
-            let stream = try output.makeOutput(inputs: [])
+            let stream = try output.makeOutput(inputs: [], progress: progress)
             for frame in groundTruth.frames(provenance: provenance) {
+                progress.report("writing '\(frame.header.name)'")
                 try stream.writer.write(frame)
             }
             try stream.finish()
-            if !quiet && StandardStreams.isTerminal(2) {
+            if !progressOptions.quiet && StandardStreams.isTerminal(2) {
                 StandardStreams.error("\(Self.toolName): \(groundTruth.summary)")
             }
         }

@@ -6,10 +6,7 @@ import Models
 import ToolSupport
 
 @main
-struct SampleMeasurementsCommand: ParsableCommand {
-    /// argument-parser's entry point, after a check that names misspelled options.
-    static func main() { mainCheckingOptionSpelling() }
-
+struct SampleMeasurementsCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample-measurements",
         abstract: "Measure the ground truth on stdin with a random operator; append operator and observations.",
@@ -40,29 +37,28 @@ struct SampleMeasurementsCommand: ParsableCommand {
     @Option(name: .customLong("operator"), help: "gaussian, bilinear, completion, quadratic or identity.")
     var family: OperatorFamily = .gaussian
 
-    @Option(help: "Number of measurements m.")
+    @Option(parsing: .unconditional, help: "Number of measurements m.")
     var m: Int?
 
-    @Option(help: ArgumentHelp("m = ⌈C·r·(d1+d2)⌉ (default 5 when neither --m nor --p is given).", valueName: "C"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("m = ⌈C·r·(d1+d2)⌉ (default 5 when neither --m nor --p is given).", valueName: "C"))
     var oversampling: Double?
 
-    @Option(help: "Completion: observe each entry independently with this probability.")
+    @Option(parsing: .unconditional, help: "Completion: observe each entry independently with this probability.")
     var p: Double?
 
-    @Option(help: ArgumentHelp("Gaussian noise standard deviation, relative to the RMS of the clean observations.", valueName: "sigma"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Gaussian noise standard deviation, relative to the RMS of the clean observations.", valueName: "sigma"))
     var noise: Double = 0
 
     @Flag(help: "Take --noise in absolute units instead.")
     var noiseAbsolute = false
 
-    @Option(help: ArgumentHelp("Also draw N held-out measurements from the same distribution.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also draw N held-out measurements from the same distribution.", valueName: "N"))
     var holdout: Int = 0
 
-    @Option(help: "Seed of the random operator and noise.")
+    @Option(parsing: .unconditional, help: "Seed of the random operator and noise.")
     var seed: UInt64 = 0
 
-    @Flag(name: [.short, .long], help: "Print nothing on stderr.")
-    var quiet = false
+    @OptionGroup var progressOptions: ProgressOptions
 
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
@@ -83,8 +79,10 @@ struct SampleMeasurementsCommand: ParsableCommand {
             // OpenBLAS rounds differently at different thread counts; one thread keeps the
             // observations byte-identical everywhere (the dense work here is a single gemv).
             BLASThreads.runSingleThreaded()
-            let reader = try input.makeReader()
-            let stream = try output.makeOutput(inputs: [nil])
+            let progress = progressOptions.reporter(tool: "sample-measurements")
+            progress.report("reading the truth")
+            let reader = try input.makeReader(progress: progress)
+            let stream = try output.makeOutput(inputs: [nil], progress: progress)
             var truthFrames: [String: Frame] = [:]
             var alreadyMeasured = false
             let truthNames: Set = [FrameName.truth, FrameName.truthLeft, FrameName.truthRight]
@@ -105,9 +103,9 @@ struct SampleMeasurementsCommand: ParsableCommand {
                                                          seed: seed, threads: output.threads)
             let drawn = try writeMeasurements(truth: truth, rank: rank, specification: specification,
                                               provenance: provenanceEntry(tool: "sample-measurements", seed: seed),
-                                              to: stream.writer)
+                                              to: stream.writer, budget: input.budget, progress: { progress.report($0) })
             try stream.finish()
-            if !quiet, StandardStreams.isTerminal(2) {
+            if !progressOptions.quiet, StandardStreams.isTerminal(2) {
                 StandardStreams.error("sample-measurements: \(family.rawValue), \(drawn) measurements of a \(truth.rows)×\(truth.columns) rank-\(rank) truth\(description.name == FrameName.truth ? "" : " (from its factors)")")
             }
         }

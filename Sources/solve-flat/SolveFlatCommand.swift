@@ -6,10 +6,7 @@ import Solvers
 import ToolSupport
 
 @main
-struct SolveFlatCommand: ParsableCommand {
-    /// argument-parser's entry point, after a check that names misspelled options.
-    static func main() { mainCheckingOptionSpelling() }
-
+struct SolveFlatCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "solve-flat",
         abstract: "Find the flattest factorization that fits the measurements in a stream.",
@@ -83,28 +80,28 @@ struct SolveFlatCommand: ParsableCommand {
     @Option(help: ArgumentHelp("flat (minimize str on the solution set), min-norm (D1 = D2 = I), convex (the weighted nuclear-norm relaxation, then its SVD), gd (gradient descent from a random start), sam (sharpness-aware), label-noise (gd on noised labels) or least-norm (A⁺(b)).", valueName: "name"))
     var method: SolverMethod = .flat
 
-    @Option(help: ArgumentHelp("Fix the factor width k (default: start at the largest r with r(d1+d2−r) ≤ m and widen until certified, up to min(d1, d2)).", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fix the factor width k (default: start at the largest r with r(d1+d2−r) ≤ m and widen until certified, up to min(d1, d2)).", valueName: "k"))
     var rank: Int?
 
-    @Option(name: .customLong("rank-pos"), help: ArgumentHelp("Quadratic model: width of U1 (default as --rank).", valueName: "k1"))
+    @Option(name: .customLong("rank-pos"), parsing: .unconditional, help: ArgumentHelp("Quadratic model: width of U1 (default as --rank).", valueName: "k1"))
     var positiveRank: Int?
 
-    @Option(name: .customLong("rank-neg"), help: ArgumentHelp("Quadratic model: width of U2 (default as --rank).", valueName: "k2"))
+    @Option(name: .customLong("rank-neg"), parsing: .unconditional, help: ArgumentHelp("Quadratic model: width of U2 (default as --rank).", valueName: "k2"))
     var negativeRank: Int?
 
-    @Option(help: ArgumentHelp("Factor X = W_N⋯W_1 with N layers (flat, min-norm, gd, sam, label-noise; the Hessian trace of every layer is minimized).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Factor X = W_N⋯W_1 with N layers (flat, min-norm, gd, sam, label-noise; the Hessian trace of every layer is minimized).", valueName: "N"))
     var depth = 2
 
-    @Option(help: ArgumentHelp("Relative feasibility and stationarity to reach; flat, min-norm and convex also certify their objective to a relative 100·t.", valueName: "t"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Relative feasibility and stationarity to reach; flat, min-norm and convex also certify their objective to a relative 100·t.", valueName: "t"))
     var tol = 1e-10
 
-    @Option(name: .customLong("max-iters"), help: ArgumentHelp("Iterations allowed in all.", valueName: "n"))
+    @Option(name: .customLong("max-iters"), parsing: .unconditional, help: ArgumentHelp("Iterations allowed in all.", valueName: "n"))
     var maxIterations = 20_000
 
-    @Option(name: .customLong("noise-level"), help: ArgumentHelp("Fit ‖A(X) − b‖₂ ≤ δ (default: noise_std·√m from the stream).", valueName: "δ"))
+    @Option(name: .customLong("noise-level"), parsing: .unconditional, help: ArgumentHelp("Fit ‖A(X) − b‖₂ ≤ δ (default: noise_std·√m from the stream).", valueName: "δ"))
     var noiseLevel: Double?
 
-    @Option(name: .customLong("l1-budget"), help: ArgumentHelp("Outliers: fit ‖A(X) − b‖₁ ≤ τ.", valueName: "τ"))
+    @Option(name: .customLong("l1-budget"), parsing: .unconditional, help: ArgumentHelp("Outliers: fit ‖A(X) − b‖₁ ≤ τ.", valueName: "τ"))
     var l1Budget: Double?
 
     @Flag(name: .customLong("oracle-budget"), help: "Outliers: τ = ‖S♮‖₁ from the stream's outlier record (the paper's oracle setting).")
@@ -113,22 +110,22 @@ struct SolveFlatCommand: ParsableCommand {
     @Flag(help: "Outliers: minimize ‖X‖_* + λ‖A(X) − b‖₁ instead of constraining the fit.")
     var penalized = false
 
-    @Option(help: ArgumentHelp("Weight of the penalized form (default 1/√max(d1, d2)).", valueName: "λ"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Weight of the penalized form (default 1/√max(d1, d2)).", valueName: "λ"))
     var lambda: Double?
 
-    @Option(name: .customLong("init-scale"), help: ArgumentHelp("gd, sam, label-noise: size α of the random start relative to the truth: entries i.i.d. N(0, α²σ̂/√(d1·d2)), σ̂ = ‖A*(b)‖/c ≈ ‖M♮‖ with c·I ≈ A*A, so X₀ ≈ α²‖M♮‖ (default \(SolveOptions().initScale)).", valueName: "α"))
+    @Option(name: .customLong("init-scale"), parsing: .unconditional, help: ArgumentHelp("gd, sam, label-noise: size α of the random start relative to the truth: entries i.i.d. N(0, α²σ̂/√(d1·d2)), σ̂ = ‖A*(b)‖/c ≈ ‖M♮‖ with c·I ≈ A*A, so X₀ ≈ α²‖M♮‖ (default \(SolveOptions().initScale)).", valueName: "α"))
     var initScale: Double?
 
-    @Option(help: ArgumentHelp("gd, sam, label-noise: step size (default half the inverse curvature of the loss at 0, which is ‖(1/m)A*(b)‖, or twice that for the quadratic model; a large --init-scale needs a smaller one).", valueName: "η"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("gd, sam, label-noise: step size (default half the inverse curvature of the loss at 0, which is ‖(1/m)A*(b)‖, or twice that for the quadratic model; a large --init-scale needs a smaller one).", valueName: "η"))
     var step: Double?
 
-    @Option(help: ArgumentHelp("sam: ascent radius relative to √σ̂, the norm of the truth's leading balanced factor column (default \(SolveOptions().rho)).", valueName: "ρ"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("sam: ascent radius relative to √σ̂, the norm of the truth's leading balanced factor column (default \(SolveOptions().rho)).", valueName: "ρ"))
     var rho: Double?
 
-    @Option(help: ArgumentHelp("label-noise: standard deviation of the label noise relative to the RMS of b (default \(SolveOptions().sigma)).", valueName: "σ"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("label-noise: standard deviation of the label noise relative to the RMS of b (default \(SolveOptions().sigma)).", valueName: "σ"))
     var sigma: Double?
 
-    @Option(help: "Seed of the randomized spectral start (flat, min-norm), or of the random start and the label noise (gd, sam, label-noise).")
+    @Option(parsing: .unconditional, help: "Seed of the randomized spectral start (flat, min-norm), or of the random start and the label noise (gd, sam, label-noise).")
     var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("Write the dense estimate frame too (dense), the factors alone (factors), or dense up to 2^24 entries only (auto).",
@@ -138,8 +135,7 @@ struct SolveFlatCommand: ParsableCommand {
     @Flag(help: "Append a 'timings' frame with the solve's seconds and operator_seconds (the only bytes that then change from run to run; evaluate reports them).")
     var timings = false
 
-    @Flag(name: [.short, .long], help: "No progress and no summary on stderr (warnings still appear).")
-    var quiet = false
+    @OptionGroup var progressOptions: ProgressOptions
 
     @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
     var input: String?
@@ -161,8 +157,9 @@ struct SolveFlatCommand: ParsableCommand {
         PartitionedGEMV.workerCount = output.threads
         AllocatorPolicy.reuseLargeBuffers()
         let stage = SolveStage(options: try options(), provenance: provenanceEntry(tool: "solve-flat", seed: seed))
-        let reader = try inputOptions.makeReader(path: input)
-        let stream = try output.makeOutput(inputs: [input])
+        let progress = progressOptions.reporter(tool: "solve-flat")
+        let reader = try inputOptions.makeReader(path: input, progress: progress)
+        let stream = try output.makeOutput(inputs: [input], progress: progress)
         var replaced = false
         try processStream(reader, to: stream.writer,
                           select: { header in
@@ -177,22 +174,21 @@ struct SolveFlatCommand: ParsableCommand {
                               stage.keep(frame)
                               return []
                           })
-        if replaced, !quiet { StandardStreams.error("solve-flat: the input was solved before; its estimate is replaced by this one") }
-        var progress: ProgressHandler?
-        if !quiet, StandardStreams.isTerminal(2) { progress = { Self.printProgress($0) } }
-        try stage.finish(writingTo: stream.writer, progress: progress)
+        if replaced, !progressOptions.quiet {
+            StandardStreams.error("solve-flat: the input was solved before; its estimate is replaced by this one")
+        }
+        stage.budget = inputOptions.budget
+        try stage.finish(writingTo: stream.writer, progress: { report in
+            progress.report(String(format: "iteration %d, residual %.2e, str %.8g, %d passes",
+                                   report.iteration, report.relativeResidual, report.flatness, report.passes))
+        })
         try stream.finish()
-        if !quiet, let summary = stage.summary { StandardStreams.error("solve-flat: \(summary)") }
+        if !progressOptions.quiet, let summary = stage.summary { StandardStreams.error("solve-flat: \(summary)") }
         if let diagnosis = stage.diagnosis { StandardStreams.error("solve-flat: \(diagnosis)") }
         if !stage.converged {
             StandardStreams.error("solve-flat: warning: not converged (to --tol \(tol) within --max-iters \(maxIterations), or not certified optimal); the best iterate was written with converged = false")
         }
         return stage.converged
-    }
-
-    private static func printProgress(_ report: IterationReport) {
-        StandardStreams.error(String(format: "solve-flat: iteration %6d  residual %.2e  str %.8g  passes %d",
-                                     report.iteration, report.relativeResidual, report.flatness, report.passes))
     }
 
     private func options() throws -> SolveOptions {

@@ -68,11 +68,4 @@ private let sample: [Frame] = [
         #expect(throws: FrameError.self) { try CSVFiles.parse("1.5\n", name: "x", dtype: .int64) }
         #expect(try CSVFiles.parse("1\n2\n", name: "x", dtype: .uint8).data == .uint8([1, 2]))
     }
-
-    @Test func byteSizesReadNaturally() {
-        #expect(formatBytes(512) == "512 B")
-        #expect(formatBytes(1536) == "1.50 KiB")
-        #expect(formatBytes(15 * 1024 * 1024 + 512 * 1024) == "15.5 MiB")
-        #expect(formatBytes(300 * 1024 * 1024 * 1024) == "300 GiB")
-    }
 }

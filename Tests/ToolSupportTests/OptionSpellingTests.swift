@@ -10,8 +10,13 @@ private struct Tool: ParsableCommand {
 }
 
 private struct Listing: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls")
+    static let configuration = CommandConfiguration(commandName: "ls", subcommands: [Nested.self])
     @Flag var json = false
+}
+
+/// Named by its type, as most subcommands are.
+private struct Nested: ParsableCommand {
+    @Flag var deep = false
 }
 
 @Suite struct OptionSpellingTests {
@@ -29,6 +34,7 @@ private struct Listing: ParsableCommand {
     @Test func realOptionsValuesAndPositionalsPass() {
         #expect(Tool.misspelledOption(in: ["--rank", "3", "--quiet", "-q", "--l1-budget=2", "--help"]) == nil)
         #expect(Tool.misspelledOption(in: ["ls", "--json"]) == nil)
+        #expect(Tool.misspelledOption(in: ["ls", "nested", "--deep"]) == nil)
         #expect(Tool.misspelledOption(in: ["--rank", "3", "--", "--not-an-option"]) == nil)
     }
 

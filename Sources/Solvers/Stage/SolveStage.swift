@@ -10,6 +10,8 @@ import Problems
 /// the estimate and its factors.
 public final class SolveStage {
     public let options: SolveOptions
+    /// What the solve's arrays are checked against before the method starts; nil checks nothing.
+    public var budget: MemoryBudget?
     let provenance: JSONValue
     private var frames: [String: Frame] = [:]
     public private(set) var summary: String?
@@ -40,7 +42,7 @@ public final class SolveStage {
     /// Solves and appends the answer to `writer`.
     public func finish(writingTo writer: FrameWriter, progress: ProgressHandler? = nil) throws {
         let clock = ContinuousClock.now
-        let measurements = try MeasurementSet(frames: frames)
+        let measurements = try MeasurementSet(frames: frames, budget: budget)
         let operatorRescaling = measurements.measurementOperator.rescaling()
         // min-norm minimizes ‖L‖² + ‖R‖² with weights c·I at the operator's own scale c, which
         // keeps its solve as well conditioned as flat's, and reports in units of ‖L‖² + ‖R‖².
@@ -48,6 +50,7 @@ public final class SolveStage {
         let objectiveScale = options.method == .minimumNorm ? operatorRescaling.isotropicScale : 1
         let dataFit = try self.dataFit(for: measurements, flatnessWeights: flatnessWeights)
         let factorization = try self.factorization(for: measurements)
+        try budget?.check(plannedArrays(for: factorization, measurements: measurements))
         let usage = OperatorUsage()
         let problem = RecoveryProblem(measurements: measurements, dataFit: dataFit, rescaling: flatnessWeights,
                                       factorization: factorization, usage: usage)
@@ -122,17 +125,55 @@ public final class SolveStage {
             let bound = options.method == .leastNorm ? op.rows : Self.identifiableSymmetricRank(size: op.rows, measurements: m)
             let positive = options.positiveWidth ?? options.width ?? bound
             let negative = options.negativeWidth ?? options.width ?? bound
-            guard positive >= 0, negative >= 0, positive + negative >= 1 else {
-                throw ModelError("--rank-pos and --rank-neg must be ≥ 0 and not both 0")
+            guard positive >= 0, negative >= 0, positive <= op.rows, negative <= op.rows, positive + negative >= 1 else {
+                throw ModelError("--rank-pos and --rank-neg must be between 0 and d = \(op.rows) and not both 0, got \(positive) and \(negative)")
             }
             return SignedSymmetricFactorization(size: op.rows, positiveWidth: positive, negativeWidth: negative)
         }
         let width = options.width ?? (options.method == .leastNorm ? min(op.rows, op.columns)
             : Self.identifiableRank(rows: op.rows, columns: op.columns, measurements: m))
         guard width >= 1 else { throw ModelError("--rank must be at least 1") }
+        // Wider factors span no more matrices, and the spectral start and certificates take
+        // thin QRs that need k ≤ min(d1, d2).
+        guard width <= min(op.rows, op.columns) else {
+            throw ModelError("--rank \(width) exceeds min(d1, d2) = \(min(op.rows, op.columns))")
+        }
         guard options.depth >= 2 else { throw ModelError("--depth must be at least 2") }
         if options.depth > 2 { return DeepFactorization(rows: op.rows, columns: op.columns, width: width, depth: options.depth) }
         return GeneralFactorization(rows: op.rows, columns: op.columns, width: width)
+    }
+
+    /// What the solve holds besides the stream's frames: the factors with the working copies
+    /// the methods keep (L-BFGS's history of 2·12 vectors and a few more), the dense iterate of
+    /// the convex relaxation (X, its gradient step and the SVD's two factors), and the dense
+    /// estimate when it is written.
+    func plannedArrays(for factorization: any Factorization, measurements: MeasurementSet) -> [PlannedArray] {
+        let op = measurements.measurementOperator
+        let d1 = ("d1 \(op.rows)", op.rows), d2 = ("d2 \(op.columns)", op.columns)
+        var plan: [PlannedArray] = []
+        if let deep = factorization as? DeepFactorization {
+            // (N − 2)·k² + (d1 + d2)·k, computed without overflow for any --depth.
+            let k = deep.width
+            let inner = checkedProduct(deep.depth - 2, k, k), outer = checkedProduct(checkedSum(op.rows, op.columns) ?? -1, k)
+            let count = inner.flatMap { i in outer.flatMap { checkedSum(i, $0) } } ?? -1
+            plan.append(PlannedArray("the \(deep.depth) layers with the solver's working copies",
+                                     [("--depth \(deep.depth) × --rank \(k): \(count) parameters", count), ("32 copies", 32)]))
+        } else {
+            // (d1 + d2)·k, or d·(k1 + k2) for the quadratic model, without overflow.
+            let k = (factorization as? SignedSymmetricFactorization).map { $0.positiveWidth + $0.negativeWidth }
+                ?? (factorization as? GeneralFactorization)?.width ?? 0
+            let sides = factorization is SignedSymmetricFactorization ? op.rows : checkedSum(op.rows, op.columns) ?? -1
+            let count = checkedProduct(sides, k) ?? -1
+            plan.append(PlannedArray("the factors with the solver's working copies",
+                                     [("\(count) parameters", count), ("32 copies", 32)]))
+        }
+        if options.method == .convex {
+            plan.append(PlannedArray("the convex method's dense iterate, step and SVD", [d1, d2, ("4 matrices", 4)]))
+        }
+        if options.estimateStorage.keepsDense(rows: op.rows, columns: op.columns) {
+            plan.append(PlannedArray("the dense estimate (--estimate \(options.estimateStorage.rawValue))", [d1, d2]))
+        }
+        return plan
     }
 
     /// The default width: the largest r with r(d1 + d2 − r) ≤ m, the number of measurements
@@ -149,6 +190,18 @@ public final class SolveStage {
         while r < size, (r + 1) * size - (r + 1) * r / 2 <= measurements { r += 1 }
         return max(r, 1)
     }
+}
+
+/// The product, or nil on overflow or a negative factor.
+private func checkedProduct(_ factors: Int...) -> Int? {
+    var product = 1
+    for factor in factors {
+        guard factor >= 0 else { return nil }
+        let (next, overflow) = product.multipliedReportingOverflow(by: factor)
+        if overflow { return nil }
+        product = next
+    }
+    return product
 }
 
 extension Rescaling {
