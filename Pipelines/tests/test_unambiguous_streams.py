@@ -55,3 +55,35 @@ def test_pick_and_drop_read_files_and_never_take_one_for_a_name(tmp_path):
     assert [f.name for f in flatframes.read_frames(io.BytesIO(dropped))] == ["truth_right", "truth_right"]
     result = run([tool("frames"), "pick", str(path)], check=False, timeout=10)
     assert result.returncode == 1 and "is a file" in result.stderr and result.stderr.count("\n") == 1
+
+
+def gaussian_stream():
+    truth = run([tool("generate-ground-truth"), "--d1", "6", "--rank", "1", "--seed", "1"]).stdout
+    return run([tool("sample-measurements"), "--m", "30", "--seed", "2"], input=truth).stdout
+
+
+INAPPLICABLE = [
+    (["sample-measurements", "--operator", "identity", "--m", "50"], "truth", "do not apply"),
+    (["sample-measurements", "--operator", "identity", "--oversampling", "3"], "truth", "do not apply"),
+    (["sample-measurements", "--operator", "gaussian", "--p", "0.5"], "truth", "completion only"),
+    (["sample-measurements", "--noise-absolute"], "truth", "only applies with --noise"),
+    (["generate-ground-truth", "--d1", "5", "--rank", "1", "--rank-neg", "1"], None, "only to --kind signed"),
+    (["generate-ground-truth", "--d1", "5", "--rank", "1", "--condition", "3"], None, "only to --kind orthonormal"),
+    (["solve-flat", "--rank-pos", "1"], "gaussian", "--rank-pos and --rank-neg apply"),
+    (["solve-flat", "--rho", "0.1"], "gaussian", "only applies with --method sam"),
+    (["solve-flat", "--sigma", "0.1", "--method", "gd"], "gaussian", "only applies with --method label-noise"),
+    (["solve-flat", "--step", "0.1"], "gaussian", "only apply with --method gd"),
+    (["solve-flat", "--lambda", "0.1"], "gaussian", "only applies with --penalized"),
+    (["solve-flat", "--method", "gd", "--noise-level", "0.1"], "gaussian", "interpolates b"),
+    (["corrupt-sparse", "--count", "2", "--per-line", "1"], "gaussian", "needs a matrix target"),
+]
+
+
+@pytest.mark.parametrize("command,stdin,message", INAPPLICABLE, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_an_option_that_does_not_apply_is_an_error(command, stdin, message):
+    streams = {None: None, "truth": lambda: run([tool("generate-ground-truth"), "--d1", "6", "--rank", "1"]).stdout,
+               "gaussian": gaussian_stream}
+    data = streams[stdin]() if stdin else None
+    result = run([tool(command[0]), *command[1:]], input=data, check=False)
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr

@@ -66,6 +66,10 @@ struct SampleMeasurementsCommand: ToolCommand {
     func validate() throws {
         let given = [m != nil, oversampling != nil, p != nil].filter { $0 }.count
         guard given <= 1 else { throw ValidationError("give at most one of --m, --oversampling and --p") }
+        if family == .identity, given > 0 {
+            throw ValidationError("--operator identity observes every entry; --m, --oversampling and --p do not apply")
+        }
+        if noiseAbsolute, noise == 0 { throw ValidationError("--noise-absolute only applies with --noise") }
     }
 
     var size: SampleSize {

@@ -130,6 +130,9 @@ public final class SolveStage {
             }
             return SignedSymmetricFactorization(size: op.rows, positiveWidth: positive, negativeWidth: negative)
         }
+        guard options.positiveWidth == nil, options.negativeWidth == nil else {
+            throw ModelError("--rank-pos and --rank-neg apply to the quadratic model's signed factors (X = U1U1ᵀ − U2U2ᵀ); this stream's X = L·Rᵀ takes --rank")
+        }
         let width = options.width ?? (options.method == .leastNorm ? min(op.rows, op.columns)
             : Self.identifiableRank(rows: op.rows, columns: op.columns, measurements: m))
         guard width >= 1 else { throw ModelError("--rank must be at least 1") }
