@@ -6,7 +6,7 @@ For each case the oracle
 1. makes the instance with the toolkit's own tools (``generate-ground-truth |
    sample-measurements [| corrupt-sparse]``; uneven completion rows by a thinning stage written
    here with ``flatframes``, since no tool option samples rows unevenly);
-2. runs ``solve-flat --method M`` on it (plus the outlier fit and ``--rank`` of the case) and
+2. runs ``solve-flat --method M`` on it (plus the outlier fit and ``--width`` of the case) and
    records the exit status, the ``estimate`` frame and its attributes;
 3. rebuilds the operator in numpy from the operator frames alone (never from solver output):
    D1² = (1/(m·d2)) Σ A_iA_iᵀ and D2² = (1/(m·d1)) Σ A_iᵀA_i, D1 and D2 their PSD square roots
@@ -55,7 +55,7 @@ For each case the oracle
 
 Suites: ``full`` (every model × method with 2–3 seeds each, including under-sampled instances
 where flat's and min-norm's optima differ and the optimum's rank exceeds the solver's old
-default width, run without ``--rank`` and with an explicit small ``--rank``), and ``small``
+default width, run without ``--width`` and with an explicit small ``--width``), and ``small``
 (one case of every model and every method, what ``Pipelines/tests/test_oracle.py`` runs).
 
 Usage:
@@ -140,7 +140,7 @@ class CaseSpec:
                                       # oracle-budget, penalized
     l1_budget_scale: float = 1.0      # l1-budget: τ = scale · ‖S♮‖₁ (a number passed to the tool)
     lam: float | None = None          # penalized: --lambda (None: the default 1/√max(d1, d2))
-    rank: int | None = None           # --rank k (None: the solver's default width)
+    rank: int | None = None           # --width k (None: the solver's default width)
 
     @property
     def model(self) -> str:
@@ -159,7 +159,7 @@ class CaseSpec:
         elif self.fit == "penalized":
             parts.append("--penalized" + (f" --lambda {self.lam:g}" if self.lam is not None else ""))
         if self.rank is not None:
-            parts.append(f"--rank {self.rank}")
+            parts.append(f"--width {self.rank}")
         return " ".join(parts)
 
     @property
@@ -809,7 +809,7 @@ def solver_arguments(case: CaseSpec, measured: Measured) -> list[str]:
     elif case.fit == "penalized":
         arguments += ["--penalized"] + (["--lambda", repr(case.lam)] if case.lam is not None else [])
     if case.rank is not None:
-        arguments += ["--rank", str(case.rank)]
+        arguments += ["--width", str(case.rank)]
     return arguments
 
 
@@ -1032,7 +1032,7 @@ def full_suite(seed_offset: int = 0) -> list[CaseSpec]:
         # Sampled well (m = 2.5·r(d1 + d2)): the truth is the unique minimizer.
         cases += cases_for(gaussian(10, 2, 100, seed))
         # Under-sampled (m = 30 < r(d1 + d2 − r) = 44): flat ≠ min-norm, and the optimum's rank
-        # exceeds the old default width 1. Without --rank, and with --rank 2, where the
+        # exceeds the old default width 1. Without --width, and with --width 2, where the
         # optimum cannot be reached and exit 3 is the right answer.
         cases += cases_for(gaussian(12, 2, 30, seed, model="gaussian (under-sampled)"), ranks=(None, 2))
         cases += cases_for(bilinear(12, 10, 2, 80, seed))

@@ -16,8 +16,8 @@
 #   trial t, ratio index i:  generate-ground-truth --d1 d1 --d2 d2 --rank r --seed t
 #                            | sample-measurements --operator bilinear --m m --seed 1000t+i
 #                            | solve-flat --quiet <method> --seed t | evaluate --format json
-#   flat, min-norm (--rank K), gd-small (--init-scale 1e-6), gd-large (--init-scale 1 --step 0.05),
-#   sam (gd and sam at --rank K --tol 1e-4), least-norm
+#   flat, min-norm (--width K), gd-small (--init-scale 1e-6), gd-large (--init-scale 1 --step 0.05),
+#   sam (gd and sam at --width K --tol 1e-4), least-norm
 # Success = relative error ‖X̂ − M♮‖_F/‖M♮‖_F ≤ 1e-6, exact recovery (why this threshold:
 # Pipelines/reproduce/lib/aggregate.py); gd and sam stop at --tol 1e-4, short of it.
 #
@@ -47,11 +47,11 @@ for ratio in $ratios; do
     key=i$i-t$t
     sweep_instance "$key" "generate-ground-truth --quiet --d1 $d1 --d2 $d2 --rank $r --seed $t \
       | sample-measurements --quiet --operator bilinear --m $m --seed $((1000 * t + i))"
-    sweep_solve "$key" "$ratio" "$t" flat -- --method flat --rank "$k" --seed "$t"
-    sweep_solve "$key" "$ratio" "$t" min-norm -- --method min-norm --rank "$k" --seed "$t"
-    sweep_solve "$key" "$ratio" "$t" gd-small -- --method gd --init-scale 1e-6 --rank "$k" --tol 1e-4 --seed "$t"
-    sweep_solve "$key" "$ratio" "$t" gd-large -- --method gd --init-scale 1 --step 0.05 --rank "$k" --tol 1e-4 --seed "$t"
-    sweep_solve "$key" "$ratio" "$t" sam -- --method sam --rank "$k" --tol 1e-4 --seed "$t"
+    sweep_solve "$key" "$ratio" "$t" flat -- --method flat --width "$k" --seed "$t"
+    sweep_solve "$key" "$ratio" "$t" min-norm -- --method min-norm --width "$k" --seed "$t"
+    sweep_solve "$key" "$ratio" "$t" gd-small -- --method gd --init-scale 1e-6 --width "$k" --tol 1e-4 --seed "$t"
+    sweep_solve "$key" "$ratio" "$t" gd-large -- --method gd --init-scale 1 --step 0.05 --width "$k" --tol 1e-4 --seed "$t"
+    sweep_solve "$key" "$ratio" "$t" sam -- --method sam --width "$k" --tol 1e-4 --seed "$t"
     sweep_solve "$key" "$ratio" "$t" least-norm -- --method least-norm --seed "$t"
   done
   i=$((i + 1))

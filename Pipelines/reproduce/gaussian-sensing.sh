@@ -15,11 +15,11 @@
 #   trial t, ratio index i:  generate-ground-truth --d1 d --rank r --seed t
 #                            | sample-measurements --operator gaussian --m m --seed 1000t+i
 #                            | solve-flat --quiet <method> --seed t | evaluate --format json
-#   flat        --method flat --rank K              min str over A(LRᵀ) = b
-#   min-norm    --method min-norm --rank K          min ‖L‖² + ‖R‖² (D1 = D2 = I)
-#   gd-small    --method gd --init-scale 1e-6 --rank K --tol 1e-4
-#   gd-large    --method gd --init-scale 1 --step 0.05 --rank K --tol 1e-4
-#   sam         --method sam --rank K --tol 1e-4    (its default start, 1e-3)
+#   flat        --method flat --width K              min str over A(LRᵀ) = b
+#   min-norm    --method min-norm --width K          min ‖L‖² + ‖R‖² (D1 = D2 = I)
+#   gd-small    --method gd --init-scale 1e-6 --width K --tol 1e-4
+#   gd-large    --method gd --init-scale 1 --step 0.05 --width K --tol 1e-4
+#   sam         --method sam --width K --tol 1e-4    (its default start, 1e-3)
 #   least-norm  --method least-norm                 A⁺(b), full width
 # Success = relative error ‖X̂ − M♮‖_F/‖M♮‖_F ≤ 1e-6, exact recovery (why this threshold:
 # Pipelines/reproduce/lib/aggregate.py); gd and sam stop at --tol 1e-4, so they approach the
@@ -50,11 +50,11 @@ for ratio in $ratios; do
     key=i$i-t$t
     sweep_instance "$key" "generate-ground-truth --quiet --d1 $d --rank $r --seed $t \
       | sample-measurements --quiet --operator gaussian --m $m --seed $((1000 * t + i))"
-    sweep_solve "$key" "$ratio" "$t" flat -- --method flat --rank "$d" --seed "$t"
-    sweep_solve "$key" "$ratio" "$t" min-norm -- --method min-norm --rank "$d" --seed "$t"
-    sweep_solve "$key" "$ratio" "$t" gd-small -- --method gd --init-scale 1e-6 --rank "$d" --tol 1e-4 --seed "$t"
-    sweep_solve "$key" "$ratio" "$t" gd-large -- --method gd --init-scale 1 --step 0.05 --rank "$d" --tol 1e-4 --seed "$t"
-    sweep_solve "$key" "$ratio" "$t" sam -- --method sam --rank "$d" --tol 1e-4 --seed "$t"
+    sweep_solve "$key" "$ratio" "$t" flat -- --method flat --width "$d" --seed "$t"
+    sweep_solve "$key" "$ratio" "$t" min-norm -- --method min-norm --width "$d" --seed "$t"
+    sweep_solve "$key" "$ratio" "$t" gd-small -- --method gd --init-scale 1e-6 --width "$d" --tol 1e-4 --seed "$t"
+    sweep_solve "$key" "$ratio" "$t" gd-large -- --method gd --init-scale 1 --step 0.05 --width "$d" --tol 1e-4 --seed "$t"
+    sweep_solve "$key" "$ratio" "$t" sam -- --method sam --width "$d" --tol 1e-4 --seed "$t"
     sweep_solve "$key" "$ratio" "$t" least-norm -- --method least-norm --seed "$t"
   done
   i=$((i + 1))

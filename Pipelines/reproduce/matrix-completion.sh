@@ -60,11 +60,11 @@ for sampling in uniform uneven; do
               --p $(awk -v p="$p" -v l="$low" 'BEGIN {print p / ((1 + l) / 2)}') --seed $seed \
           | python3 $stage --low $low --seed $seed"
       fi
-      sweep_solve "$key" "$p" "$t" flat -- --method flat --rank "$d" --seed "$t"
-      sweep_solve "$key" "$p" "$t" min-norm -- --method min-norm --rank "$d" --seed "$t"
-      sweep_solve "$key" "$p" "$t" gd-small -- --method gd --init-scale 1e-6 --rank "$d" --tol 1e-4 --seed "$t"
-      sweep_solve "$key" "$p" "$t" gd-large -- --method gd --init-scale 1 --step 10 --rank "$d" --tol 1e-4 --seed "$t"
-      sweep_solve "$key" "$p" "$t" sam -- --method sam --rank "$d" --tol 1e-4 --seed "$t"
+      sweep_solve "$key" "$p" "$t" flat -- --method flat --width "$d" --seed "$t"
+      sweep_solve "$key" "$p" "$t" min-norm -- --method min-norm --width "$d" --seed "$t"
+      sweep_solve "$key" "$p" "$t" gd-small -- --method gd --init-scale 1e-6 --width "$d" --tol 1e-4 --seed "$t"
+      sweep_solve "$key" "$p" "$t" gd-large -- --method gd --init-scale 1 --step 10 --width "$d" --tol 1e-4 --seed "$t"
+      sweep_solve "$key" "$p" "$t" sam -- --method sam --width "$d" --tol 1e-4 --seed "$t"
       sweep_solve "$key" "$p" "$t" least-norm -- --method least-norm --seed "$t"
     done
     i=$((i + 1))

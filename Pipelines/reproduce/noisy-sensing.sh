@@ -15,9 +15,9 @@
 #   methods:  flat        solve-flat                          (l2-ball fit from the stream)
 #             min-norm    solve-flat --method min-norm        (same fit, D1 = D2 = I)
 #             least-norm  solve-flat --method least-norm      (interpolates b)
-#             gd-small    solve-flat --method gd --init-scale 1e-3 --rank D --tol 1e-4 --max-iters 4000
-#             gd-large    solve-flat --method gd --init-scale 1 --step 0.1 --rank D --tol 1e-4 --max-iters 4000
-#             sam         solve-flat --method sam --init-scale 1e-3 --rank D --tol 1e-4 --max-iters 4000
+#             gd-small    solve-flat --method gd --init-scale 1e-3 --width D --tol 1e-4 --max-iters 4000
+#             gd-large    solve-flat --method gd --init-scale 1 --step 0.1 --width D --tol 1e-4 --max-iters 4000
+#             sam         solve-flat --method sam --init-scale 1e-3 --width D --tol 1e-4 --max-iters 4000
 #                         (the default step diverges from a large start)
 #   The summary's err/x column is median(relative error / σ): flat's stays about constant.
 #
@@ -51,7 +51,7 @@ for s in $sigmas; do
     key=s$s-t$t
     sweep_instance "$key" "generate-ground-truth --d1 $d --rank 2 --seed $((1000 + t)) \
       | sample-measurements --operator gaussian --m $m --noise $s --seed $((2000 + t))"
-    grad="--rank $d --tol 1e-4 --max-iters $iters --seed $t"
+    grad="--width $d --tol 1e-4 --max-iters $iters --seed $t"
     sweep_solve "$key" "$s" "$t" flat
     sweep_solve "$key" "$s" "$t" min-norm -- --method min-norm
     sweep_solve "$key" "$s" "$t" least-norm -- --method least-norm

@@ -5,7 +5,7 @@
 # Each job is one pipeline (square d×d truth, rank r, m Gaussian measurements):
 #   generate-ground-truth --d1 D --rank r --seed S1 \
 #     | sample-measurements --operator gaussian --m m --seed S2 \
-#     | solve-flat --quiet --method METHOD --rank K \
+#     | solve-flat --quiet --method METHOD --width K \
 #     | evaluate --format json                 → one record (group r, x m, trial, …)
 # with S1 = 1000·trial + r, S2 = 1000000·trial + 1000·r + m (distinct for every job), and
 # K = D, the widest factorization (docs/mathematics.md §1: k may be as large as min(d1, d2)), so that the
@@ -63,7 +63,7 @@ else
   ranks="1 2 3 4 5 6 7 8"; ms=$(seq "$d" "$d" $((20 * d)))
 fi
 width=${width:-$d}
-rank_opt=""; [ "$width" = auto ] || rank_opt="--rank $width"
+rank_opt=""; [ "$width" = auto ] || rank_opt="--width $width"
 
 for r in $ranks; do
   for m in $ms; do

@@ -15,10 +15,10 @@
 #   sweep:     M × the two truths × trials t = 1..T
 #   methods:   flat        solve-flat                     (default width: the largest identifiable)
 #              min-norm    solve-flat --method min-norm   (D1 = D2 = I: differs from flat here)
-#              gd-small    --method gd --init-scale 1e-3 --rank D --tol 1e-4 --max-iters 4000
-#              gd-large    --method gd --init-scale 1 --step 0.002 --rank D --tol 1e-4 --max-iters 4000
+#              gd-small    --method gd --init-scale 1e-3 --width D --tol 1e-4 --max-iters 4000
+#              gd-large    --method gd --init-scale 1 --step 0.002 --width D --tol 1e-4 --max-iters 4000
 #                          (the default step diverges from a large start)
-#              sam         --method sam --rank D --tol 1e-4 --max-iters 4000
+#              sam         --method sam --width D --tol 1e-4 --max-iters 4000
 #              least-norm  --method least-norm            (A⁺(b); recovers only for M ≥ d(d+1)/2)
 #   Gradient methods rarely reach --tol 1e-4 within 4000 steps (their last digits come slowly);
 #   they exit with status 3, recorded as not_converged, and their best iterate is evaluated.
@@ -57,7 +57,7 @@ for model in psd signed; do
       key=$model-m$m-t$t
       sweep_instance "$key" "generate-ground-truth --d1 $d $truth --seed $((1000 + t)) \
         | sample-measurements --operator quadratic --m $m --seed $((2000 + t))"
-      grad="--rank $d --tol 1e-4 --max-iters $iters --seed $t"
+      grad="--width $d --tol 1e-4 --max-iters $iters --seed $t"
       sweep_solve --group "$model" "$key" "$m" "$t" flat
       sweep_solve --group "$model" "$key" "$m" "$t" min-norm -- --method min-norm
       sweep_solve --group "$model" "$key" "$m" "$t" gd-small -- --method gd --init-scale 1e-3 $grad

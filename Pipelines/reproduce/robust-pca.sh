@@ -14,9 +14,9 @@
 #   methods:  flat      solve-flat --oracle-budget                     (the paper's setting)
 #             convex    solve-flat --method convex --penalized           (‖X‖_* + λ‖Y − X‖₁, λ = 1/√D)
 #             min-norm  solve-flat --method min-norm --oracle-budget     (= flat here: D1, D2 ∝ I)
-#             gd-small  solve-flat --method gd --init-scale 1e-3 --rank D --tol 1e-4 --max-iters 5000
-#             gd-large  solve-flat --method gd --init-scale 1 --rank D --tol 1e-4 --max-iters 5000
-#             sam       solve-flat --method sam --init-scale 1e-3 --rank D --tol 1e-4 --max-iters 5000
+#             gd-small  solve-flat --method gd --init-scale 1e-3 --width D --tol 1e-4 --max-iters 5000
+#             gd-large  solve-flat --method gd --init-scale 1 --width D --tol 1e-4 --max-iters 5000
+#             sam       solve-flat --method sam --init-scale 1e-3 --width D --tol 1e-4 --max-iters 5000
 #             least-norm solve-flat --method least-norm                 (A⁺(b) = Y itself)
 #   every trial ends in `evaluate --format json`; outlier precision/recall are evaluate's
 #   (detected = |Y − X̂| > 1e-6·max|Y|; an interpolant detects almost nothing — precision 1 by
@@ -52,7 +52,7 @@ for l in $lines; do
     sweep_instance "$key" "generate-ground-truth --d1 $d --rank $r --seed $((1000 + t)) \
       | sample-measurements --operator identity --seed $((2000 + t)) \
       | corrupt-sparse --count $((l * d)) --per-line $l --seed $((3000 + t)) --quiet"
-    grad="--rank $d --tol 1e-4 --max-iters 5000 --seed $t"
+    grad="--width $d --tol 1e-4 --max-iters 5000 --seed $t"
     sweep_solve "$key" "$l" "$t" flat -- --oracle-budget
     sweep_solve "$key" "$l" "$t" convex-penalized -- --method convex --penalized
     sweep_solve "$key" "$l" "$t" min-norm -- --method min-norm --oracle-budget

@@ -161,7 +161,7 @@ def test_where_it_reads_and_writes_changes_no_byte(clean, tmp_path):
     source = tmp_path / "in.frames"
     source.write_bytes(clean)
     path = tmp_path / "out.frames"
-    run([tool("corrupt-sparse"), "--count", "4", "-i", str(source), "-o", str(path), "--quiet",
+    run([tool("corrupt-sparse"), "--count", "4", str(source), "-o", str(path), "--quiet",
          "--max-frame-bytes=100000000"])
     assert path.read_bytes() == corrupt(clean, "--count", "4")
     stage = one(frames_of(path.read_bytes()), "observations").attributes["provenance"][-1]

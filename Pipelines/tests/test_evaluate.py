@@ -190,7 +190,7 @@ def test_pass_forwards_the_stream_unchanged_and_reports_on_stderr(gaussian, tmp_
     report_file = tmp_path / "report.csv"
     result = run([tool("evaluate"), "--pass", "--format", "csv", "--report", str(report_file)], input=gaussian)
     assert result.stdout == gaussian and result.stderr == ""
-    assert report_file.read_text().startswith("operator,d1,d2,m,")
+    assert report_file.read_text().startswith("input,operator,d1,d2,m,")
 
 
 def test_missing_frames_are_named_and_the_rest_reported(gaussian):

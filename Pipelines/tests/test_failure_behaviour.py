@@ -97,9 +97,9 @@ CORRUPT = [
 ]
 
 SOLVE = [
-    ["--rank", "-3"], ["--rank", "0"], ["--rank", "31"], ["--rank", INT_MAX], ["--rank", TWO_63],
-    ["--method", "min-norm", "--rank", "31"], ["--method", "convex", "--rank", "31"],
-    ["--method", "gd", "--rank", "31"], ["--depth", "0"], ["--depth", "-1"],
+    ["--width", "-3"], ["--width", "0"], ["--width", "31"], ["--width", INT_MAX], ["--width", TWO_63],
+    ["--method", "min-norm", "--width", "31"], ["--method", "convex", "--width", "31"],
+    ["--method", "gd", "--width", "31"], ["--depth", "0"], ["--depth", "-1"],
     ["--method", "gd", "--step", "0.1", "--depth", "1000000000"], ["--tol", "-1"], ["--tol", "1e300"],
     ["--max-iters", "-1"], ["--max-iters", "0"], ["--noise-level", "-1"], ["--l1-budget", "-1"],
     ["--threads", "0"], ["--max-frame-bytes", "-1"],
@@ -156,8 +156,8 @@ def test_messages_name_the_flag_the_size_and_the_limit(streams):
                                     stdin=streams["truth"])
     assert line == ("sample-measurements: --m 1000000000000 needs 7.28 TiB for frame 'observations', "
                     "over the limit of 977 KiB (--max-frame-bytes)")
-    line = assert_fails_in_one_line("solve-flat", ["--rank", "31"], stdin=streams["gaussian"])
-    assert line == "solve-flat: --rank 31 exceeds min(d1, d2) = 30"
+    line = assert_fails_in_one_line("solve-flat", ["--width", "31"], stdin=streams["gaussian"])
+    assert line == "solve-flat: --width 31 exceeds min(d1, d2) = 30"
     line = assert_fails_in_one_line("generate-ground-truth", ["--d1", "-5", "--rank", "1"])
     assert line == "generate-ground-truth: dimensions must be at least 1, got --d1 -5 --d2 -5"
 

@@ -97,21 +97,21 @@ def test_devices_and_process_substitution_are_written_through(tmp_path):
     assert int(counted.stdout) == expected
 
 
-@pytest.mark.parametrize("how", ["-i", "stdin", "stdout"])
+@pytest.mark.parametrize("how", ["file", "stdin", "stdout"])
 def test_an_input_is_never_the_output(tmp_path, how):
     instance = generate(tmp_path, "a.frames")
     run([tool("sample-measurements"), "--operator", "gaussian", "--m", "20", "--seed", "2",
          "-o", str(tmp_path / "b.frames")], input=instance.read_bytes())
     source = tmp_path / "b.frames"
     before = source.read_bytes()
-    if how == "-i":
-        result = run([tool("solve-flat"), "-q", "-i", str(source), "-f", "-o", str(source)], check=False)
+    if how == "file":
+        result = run([tool("solve-flat"), "-q", str(source), "-f", "-o", str(source)], check=False)
     elif how == "stdin":
         with open(source, "rb") as stdin:
             result = run([tool("solve-flat"), "-q", "-f", "-o", str(source)], stdin=stdin, check=False)
     else:
         with open(source, "ab") as stdout:
-            result = subprocess.run([tool("solve-flat"), "-q", "-i", str(source)], stdout=stdout,
+            result = subprocess.run([tool("solve-flat"), "-q", str(source)], stdout=stdout,
                                     stderr=subprocess.PIPE, text=True)
     assert result.returncode == 1 and result.stderr.count("\n") == 1 and "also an input" in result.stderr
     assert source.read_bytes() == before
@@ -119,8 +119,8 @@ def test_an_input_is_never_the_output(tmp_path, how):
 
 def test_every_file_writing_option_follows_the_rules(tmp_path):
     stream = generate(tmp_path)
-    for command in (["frames", "export", "truth", "-i", str(stream), "--npy"],
-                    ["frames", "export", "truth", "-i", str(stream), "--csv"],
+    for command in (["frames", "export", "truth", str(stream), "--npy"],
+                    ["frames", "export", "truth", str(stream), "--csv"],
                     ["evaluate", str(stream), "--report"]):
         existing = tmp_path / "existing"
         existing.write_bytes(b"keep")

@@ -69,7 +69,7 @@ INAPPLICABLE = [
     (["sample-measurements", "--noise-absolute"], "truth", "only applies with --noise"),
     (["generate-ground-truth", "--d1", "5", "--rank", "1", "--rank-neg", "1"], None, "only to --kind signed"),
     (["generate-ground-truth", "--d1", "5", "--rank", "1", "--condition", "3"], None, "only to --kind orthonormal"),
-    (["solve-flat", "--rank-pos", "1"], "gaussian", "--rank-pos and --rank-neg apply"),
+    (["solve-flat", "--width-pos", "1"], "gaussian", "--width-pos and --width-neg apply"),
     (["solve-flat", "--rho", "0.1"], "gaussian", "only applies with --method sam"),
     (["solve-flat", "--sigma", "0.1", "--method", "gd"], "gaussian", "only applies with --method label-noise"),
     (["solve-flat", "--step", "0.1"], "gaussian", "only apply with --method gd"),

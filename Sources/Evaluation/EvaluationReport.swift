@@ -7,16 +7,36 @@ import Frames
 public struct EvaluationReport: Equatable, Sendable {
     /// Every key, in the order of the table, the JSON object and the CSV columns.
     public static let keys = [
+        "input",
         "operator", "d1", "d2", "m", "truth_rank",
         "method", "rank", "data_fit", "converged", "iterations", "passes", "seconds",
         "relative_error", "recovered", "numerical_rank", "singular_values",
         "residual", "holdout_error",
         "scaled_trace", "flattest", "lower_bound", "balancedness", "norm_minimality",
         "outlier_precision", "outlier_recall", "sharpness",
+        "truth_seed", "truth_args", "measurement_seed", "measurement_args",
+        "outlier_seed", "outlier_args", "solve_seed", "solve_args",
         "missing",
     ]
 
+    /// The stages whose provenance becomes columns, with the frames that carry it (the first
+    /// present is read) and the column prefix: the seed and the arguments that remake each.
+    static let provenanceColumns: [(tool: String, frames: [String], prefix: String)] = [
+        ("generate-ground-truth", [FrameName.truth, FrameName.truthLeft], "truth"),
+        ("sample-measurements", [FrameName.observations], "measurement"),
+        ("corrupt-sparse", [FrameName.outlierSupport], "outlier"),
+        ("solve-flat", [FrameName.estimate, FrameName.estimateLeft], "solve"),
+    ]
+
     public private(set) var values: [String: JSONValue] = [:]
+    /// `evaluate --tag key=value`: extra columns after the fixed keys, in the order given.
+    public var tags: [Tag] = []
+
+    public struct Tag: Equatable, Sendable {
+        public let key: String
+        public let value: JSONValue
+        public init(key: String, value: JSONValue) { (self.key, self.value) = (key, value) }
+    }
     /// Frames the stream lacks that some key needed, in the order they were noticed.
     public private(set) var missing: [String] = []
     /// Why keys whose frames are present were left null anyway (a dense matrix above the
@@ -40,24 +60,35 @@ public struct EvaluationReport: Equatable, Sendable {
 
     /// One JSON object on one line, keys in the order of `keys`; null where nothing was measured.
     public var json: String {
-        "{" + Self.keys.map { "\(JSONValue.string($0).encodedString()):\(self[$0].encodedString())" }.joined(separator: ",") + "}"
+        "{" + cells.map { "\(JSONValue.string($0.key).encodedString()):\($0.value.encodedString())" }.joined(separator: ",") + "}"
     }
 
-    /// The CSV header line.
-    public static var csvHeader: String { keys.joined(separator: ",") }
+    /// The fixed keys and then the tags, as the row's cells.
+    private var cells: [(key: String, value: JSONValue)] {
+        Self.keys.map { ($0, self[$0]) } + tags.map { ($0.key, $0.value) }
+    }
+
+    /// The CSV header line, for reports with these tag keys.
+    public static func csvHeader(tagKeys: [String] = []) -> String {
+        (keys + tagKeys).map(csvCell).joined(separator: ",")
+    }
 
     /// One CSV row under `csvHeader`: empty where null; lists joined by ';' in one cell.
     public var csvRow: String {
-        Self.keys.map { key in
+        cells.map { key, value in
             let cell: String
-            switch self[key] {
+            switch value {
             case .null: cell = ""
             case .array(let items): cell = items.map(Self.plainText).joined(separator: ";")
             case let value: cell = Self.plainText(value)
             }
-            return cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-                ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
+            return Self.csvCell(cell)
         }.joined(separator: ",")
+    }
+
+    private static func csvCell(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
     /// An aligned key–value table for people, under a title line; null keys are left out and
@@ -65,8 +96,8 @@ public struct EvaluationReport: Equatable, Sendable {
     public func table(title: String) -> String {
         var lines = [title]
         let width = Self.keys.map(\.count).max() ?? 0
-        for key in Self.keys where key != "missing" && self[key] != .null {
-            lines.append("  " + key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Self.readable(self[key]))
+        for (key, value) in cells where key != "missing" && value != .null {
+            lines.append("  " + key.padding(toLength: max(width, key.count), withPad: " ", startingAt: 0) + "  " + Self.readable(value))
         }
         if !missing.isEmpty {
             lines.append("  missing: " + missing.joined(separator: ", ") + " (the keys that need them are left out; see evaluate --help)")

@@ -182,6 +182,7 @@ public final class StreamEvaluation {
             report["d2"] = .integer(Int64(shape.columns))
         }
         copySolverAttributes(into: &report)
+        copyProvenance(into: &report)
 
         if let truth {
             progress?("rank of the truth" + truth.denseNote)
@@ -319,6 +320,20 @@ public final class StreamEvaluation {
         case .factors(let factors): return RecoveryMetrics.residual(estimate: factors, measurements: measurements)
         case .dense(let matrix): return RecoveryMetrics.residual(estimate: matrix, measurements: measurements)
         case .oversized: return nil
+        }
+    }
+
+    /// Each stage's seed and arguments, from the provenance on the frames it made, so a table
+    /// of reports joins back to the parameters of every stage.
+    private func copyProvenance(into report: inout EvaluationReport) {
+        for (tool, names, prefix) in EvaluationReport.provenanceColumns {
+            let entries = names.lazy.compactMap { self.headers[$0]?.attributes[AttributeKey.provenance]?.arrayValue }.first ?? []
+            guard let entry = entries.last(where: { $0[ProvenanceKey.tool] == .string(tool) }) else { continue }
+            if let seed = entry[ProvenanceKey.seed] { report["\(prefix)_seed"] = seed }
+            // A stage run with its defaults has no arguments: null, as CSV could not tell "" apart.
+            if let arguments = entry[ProvenanceKey.arguments]?.arrayValue, !arguments.isEmpty {
+                report["\(prefix)_args"] = .string(arguments.compactMap(\.stringValue).joined(separator: " "))
+            }
         }
     }
 

@@ -69,7 +69,7 @@ public struct OutputOptions: ParsableArguments {
     public var force = false
 
     @Option(parsing: .unconditional,
-            help: ArgumentHelp("zstd compression level for new frames: negative (fastest), 1 (fast) to 19 (small); default 3.", valueName: "n"))
+            help: ArgumentHelp("zstd compression level for new frames: negative (fastest), 1 (fast) to 19 (small).", valueName: "n"))
     public var level: Int32 = CompressionSettings.defaultLevel
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Compression threads for large frames (the bytes do not depend on it).", valueName: "n"))

@@ -66,13 +66,15 @@ public enum StandardStreams {
 
 /// One stage's entry in a frame's `provenance` attribute: enough to rerun it. Options that
 /// change where output goes or how fast it is made, never what it holds, are left out, so
-/// `--threads 1` and `--threads 2` write the same bytes.
+/// `--threads 1` and `--threads 2` write the same bytes; so are the streams read (`inputs`), so
+/// `tool run.frames` and `tool < run.frames` do too.
 public func provenanceEntry(tool: String, arguments: [String] = Array(CommandLine.arguments.dropFirst()),
-                            seed: UInt64? = nil) -> JSONValue {
+                            seed: UInt64? = nil, inputs: [String?] = []) -> JSONValue {
+    let streams = Set(inputs.compactMap { $0 })
     var entry: [String: JSONValue] = [
         ProvenanceKey.tool: .string(tool),
         ProvenanceKey.version: .string(Toolkit.version),
-        ProvenanceKey.arguments: .array(reproducingArguments(arguments).map { .string($0) }),
+        ProvenanceKey.arguments: .array(reproducingArguments(arguments).filter { !streams.contains($0) }.map { .string($0) }),
     ]
     // JSON readers commonly hold integers as Int64; larger seeds are kept exact as text.
     if let seed { entry[ProvenanceKey.seed] = seed <= UInt64(Int64.max) ? .integer(Int64(seed)) : .string(String(seed)) }
@@ -81,7 +83,7 @@ public func provenanceEntry(tool: String, arguments: [String] = Array(CommandLin
 
 /// Options that do not affect the frames' content, with whether they take a value.
 private let contentNeutralOptions: [String: Bool] = [
-    "--threads": true, "-o": true, "--output": true, "-i": true, "--input": true, "--max-frame-bytes": true,
+    "--threads": true, "-o": true, "--output": true, "--max-frame-bytes": true,
     "--quiet": false, "-q": false, "--force": false, "-f": false,
 ]
 

@@ -35,7 +35,7 @@ struct CorruptSparseCommand: ToolCommand {
                 | corrupt-sparse --fraction 0.05 --per-line 5 --seed 3 > rpca.frames
               frames ls rpca.frames       # ends with outliers_support, outliers_values
               corrupt-sparse --count 20 --distribution constant --magnitude 100 \\
-                -i clean.frames -o adversarial.frames
+                clean.frames -o adversarial.frames
               corrupt-sparse --count 9 --seed 1 < clean.frames \\
                 | corrupt-sparse --count 9 --seed 2 > twice.frames   # one merged record
             """,
@@ -65,7 +65,7 @@ struct CorruptSparseCommand: ToolCommand {
 
     @OptionGroup var progressOptions: ProgressOptions
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The stream to read (default: stdin; - is stdin).", valueName: "file"))
     var input: String?
 
     @OptionGroup var inputOptions: InputOptions
@@ -76,7 +76,7 @@ struct CorruptSparseCommand: ToolCommand {
             let specification = SparseCorruptionSpecification(
                 amount: try amount(), perLine: perLine, magnitude: magnitude, distribution: distribution, seed: seed)
             let stage = try SparseCorruptionStage(
-                target: target, specification: specification, provenance: provenanceEntry(tool: "corrupt-sparse", seed: seed))
+                target: target, specification: specification, provenance: provenanceEntry(tool: "corrupt-sparse", seed: seed, inputs: [input]))
             let progress = progressOptions.reporter(tool: "corrupt-sparse")
             stage.budget = inputOptions.budget
             stage.progress = { progress.report($0) }

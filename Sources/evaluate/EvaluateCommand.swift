@@ -61,7 +61,7 @@ struct EvaluateCommand: ToolCommand {
 
             Examples:
               generate-ground-truth --d1 20 --rank 2 --seed 1 \\
-                | sample-measurements --operator gaussian --oversampling 5 --holdout 100 --seed 2 \\
+                | sample-measurements --holdout 100 --seed 2 \\
                 | solve-flat | evaluate
               evaluate --format csv run1.frames run2.frames > results.csv
               … | solve-flat | evaluate --pass --report solved.json | frames ls
@@ -92,13 +92,18 @@ struct EvaluateCommand: ToolCommand {
     @Flag(help: "Also report sharpness, the largest Hessian eigenvalue of the loss at the stored factors.")
     var sharpness = false
 
-    @Flag(name: .customLong("pass"), help: "Forward the input unchanged to stdout and write the report to stderr (or --report).")
+    @Flag(name: .customLong("pass"), help: "Forward the input unchanged to stdout and write the report to stderr (or -o).")
     var passThrough = false
 
-    @Option(help: ArgumentHelp("Write the report to this file (complete or not at all).", valueName: "file"))
+    @Option(name: [.customShort("o"), .customLong("output"), .customLong("report")],
+            help: ArgumentHelp("Write the report to this file (complete or not at all) instead of stdout.", valueName: "file"))
     var report: String?
 
-    @Flag(name: [.customShort("f"), .long], help: "Overwrite the --report file when it exists (never an input of the same run).")
+    @Option(name: .customLong("tag"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("Add a column KEY with VALUE (a number or true/false when it reads as one, else text) to every row; repeatable.", valueName: "key=value"))
+    var tags: [String] = []
+
+    @Flag(name: [.customShort("f"), .long], help: "Overwrite the -o file when it exists (never an input of the same run).")
     var force = false
 
     @OptionGroup var progressOptions: ProgressOptions
@@ -122,13 +127,16 @@ struct EvaluateCommand: ToolCommand {
             let destination = try ReportDestination(path: report, descriptor: passThrough ? 2 : 1, overwrite: force,
                                                     inputs: inputIdentities(inputs))
             let chosenFormat = format ?? (destination.isTerminal ? .table : .json)
-            if chosenFormat == .csv { try destination.write(EvaluationReport.csvHeader + "\n") }
+            let tags = try parsedTags()
+            if chosenFormat == .csv { try destination.write(EvaluationReport.csvHeader(tagKeys: tags.map(\.key)) + "\n") }
             for path in files.isEmpty ? ["-"] : files {
                 let evaluation = StreamEvaluation(options: options)
                 evaluation.progress = { progress.report($0) }
                 progress.report("reading \(path == "-" ? "stdin" : path)")
                 try evaluation.consume(try inputOptions.makeReader(path: path, progress: progress), forwardingTo: forwarding)
-                let result = try evaluation.report()
+                var result = try evaluation.report()
+                result["input"] = .string(path)
+                result.tags = tags
                 for note in result.notes { StandardStreams.error("evaluate: \(path == "-" ? "stdin" : path): \(note)") }
                 progress.clear()
                 switch chosenFormat {
@@ -139,6 +147,26 @@ struct EvaluateCommand: ToolCommand {
             }
             try forwarding?.flush()
             try destination.finish()
+        }
+    }
+
+    /// `--tag KEY=VALUE`s as columns: a key may not repeat a report key or another tag.
+    private func parsedTags() throws -> [EvaluationReport.Tag] {
+        var seen = Set(EvaluationReport.keys)
+        return try tags.map { pair in
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw ToolError("--tag takes KEY=VALUE, got '\(pair)'")
+            }
+            let key = String(pair[..<equals]), text = String(pair[pair.index(after: equals)...])
+            guard seen.insert(key).inserted else { throw ToolError("--tag \(key) repeats a column of the report") }
+            let value: JSONValue
+            switch try? JSONValue.decode(Array(text.utf8)) {
+            case .integer(let n)?: value = .integer(n)
+            case .double(let d)?: value = .double(d)
+            case .bool(let b)?: value = .bool(b)
+            default: value = .string(text)
+            }
+            return EvaluationReport.Tag(key: key, value: value)
         }
     }
 

@@ -32,7 +32,7 @@ extension FramesCommand {
 
                 Examples:
                   frames ls instance.frames
-                  frames ls --json instance.frames | jq -r .name     # JSON Lines, one object per frame
+                  frames ls --json instance.frames | jq -r .name   # JSON Lines
                 """)
 
         @Argument(help: "Stream to list (default: stdin).")
@@ -127,8 +127,8 @@ extension FramesCommand {
             abstract: "Write the frame with this name (the last, if the name repeats) as a .npy or CSV file.",
             discussion: """
                 Examples:
-                  frames export truth --npy truth.npy < instance.frames     # numpy: np.load('truth.npy')
-                  frames export estimate --csv - < solved.frames            # CSV on stdout, for R or a spreadsheet
+                  frames export truth --npy truth.npy < instance.frames   # np.load
+                  frames export estimate --csv - < solved.frames   # CSV on stdout
                 """)
 
         @Argument(help: "Name of the frame to export.")
@@ -140,7 +140,7 @@ extension FramesCommand {
         @Option(help: ArgumentHelp("Write CSV (one row per line; '-' for stdout). 0-, 1- and 2-D frames only.", valueName: "file"))
         var csv: String?
 
-        @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
+        @Argument(help: ArgumentHelp("The stream to read (default: stdin; - is stdin).", valueName: "file"))
         var input: String?
 
         @Flag(name: [.customShort("f"), .long], help: "Overwrite the .npy or CSV file when it exists (never the input).")
@@ -201,7 +201,8 @@ extension FramesCommand {
                 Examples:
                   frames import observations.npy --name observations > obs.frames
                   frames import table.csv --name truth --attr kind=measured > truth.frames
-                  solve-flat < inst.frames | frames import --append mask.npy --name mask | evaluate
+                  solve-flat inst.frames \\
+                    | frames import --append mask.npy --name mask | evaluate
                 """)
 
         @Argument(help: "A .npy or .csv file.")
@@ -219,11 +220,8 @@ extension FramesCommand {
         @Option(name: .customLong("attr"), help: ArgumentHelp("Attribute KEY=VALUE (VALUE parsed as JSON when it is JSON, else a string); repeatable.", valueName: "key=value"))
         var attributes: [String] = []
 
-        @Flag(help: "Read a stream on stdin (or --input), pass it on, and append the new frame.")
+        @Flag(help: "Read a stream on stdin, pass it on, and append the new frame.")
         var append = false
-
-        @Option(name: [.short, .long], help: ArgumentHelp("With --append: read this stream instead of stdin.", valueName: "file"))
-        var input: String?
 
         @OptionGroup var progressOptions: ProgressOptions
         @OptionGroup var inputOptions: InputOptions
@@ -243,9 +241,9 @@ extension FramesCommand {
                 }
                 attributes = appendingProvenance(provenanceEntry(tool: "frames import"), to: attributes)
                 let progress = progressOptions.reporter(tool: "frames import")
-                let stream = try output.makeOutput(inputs: append ? [file, input] : [file], progress: progress)
+                let stream = try output.makeOutput(inputs: append ? [file, nil] : [file], progress: progress)
                 if append {
-                    try filterFrames(try inputOptions.makeReader(path: input, progress: progress), to: stream.writer) { _ in true }
+                    try filterFrames(try inputOptions.makeReader(progress: progress), to: stream.writer) { _ in true }
                 }
                 let detected = format ?? (file.lowercased().hasSuffix(".csv") ? .csv : .npy)
                 switch detected {

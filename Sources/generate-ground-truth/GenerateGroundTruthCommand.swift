@@ -55,7 +55,7 @@ struct GenerateGroundTruthCommand: ToolCommand {
               generate-ground-truth --d1 60 --d2 40 --rank 5 --kind orthonormal \\
                   --condition 10 --normalize spectral | frames ls
               generate-ground-truth --d1 200 --rank 4 --spikiness 0.5 -o spiky.frames
-              generate-ground-truth --d1 10000 --rank 10 | frames ls   # truth_left, truth_right
+              generate-ground-truth --d1 10000 --rank 10 | frames ls   # factors only
               generate-ground-truth --d1 40 --rank 2 --kind signed --rank-neg 1 \\
                   --seed 7 | frames export truth --csv -
             """,

@@ -27,10 +27,12 @@ struct SampleMeasurementsCommand: ToolCommand {
 
             Examples:
               generate-ground-truth --d1 50 --rank 3 --seed 1 \\
-                | sample-measurements --operator gaussian --oversampling 5 --seed 2 > inst.frames
-              generate-ground-truth --d1 200 --rank 5 | sample-measurements --operator completion --p 0.2
+                | sample-measurements --oversampling 5 --seed 2 > inst.frames
+              generate-ground-truth --d1 200 --rank 5 \\
+                | sample-measurements --operator completion --p 0.2 > c.frames
               generate-ground-truth --d1 40 --kind psd --rank 2 \\
-                | sample-measurements --operator quadratic --m 400 --noise 0.01 --holdout 200
+                | sample-measurements --operator quadratic --m 400 \\
+                    --noise 0.01 --holdout 200 > q.frames
             """,
         version: Toolkit.version)
 
@@ -60,6 +62,9 @@ struct SampleMeasurementsCommand: ToolCommand {
 
     @OptionGroup var progressOptions: ProgressOptions
 
+    @Argument(help: ArgumentHelp("The stream with the truth (default: stdin; - is stdin).", valueName: "file"))
+    var file: String?
+
     @OptionGroup var input: InputOptions
     @OptionGroup var output: OutputOptions
 
@@ -85,8 +90,8 @@ struct SampleMeasurementsCommand: ToolCommand {
             BLASThreads.runSingleThreaded()
             let progress = progressOptions.reporter(tool: "sample-measurements")
             progress.report("reading the truth")
-            let reader = try input.makeReader(progress: progress)
-            let stream = try output.makeOutput(inputs: [nil], progress: progress)
+            let reader = try input.makeReader(path: file, progress: progress)
+            let stream = try output.makeOutput(inputs: [file], progress: progress)
             var truthFrames: [String: Frame] = [:]
             var alreadyMeasured = false
             let truthNames: Set = [FrameName.truth, FrameName.truthLeft, FrameName.truthRight]
@@ -106,7 +111,7 @@ struct SampleMeasurementsCommand: ToolCommand {
                                                          noiseIsAbsolute: noiseAbsolute, holdout: holdout,
                                                          seed: seed, threads: output.threads)
             let drawn = try writeMeasurements(truth: truth, rank: rank, specification: specification,
-                                              provenance: provenanceEntry(tool: "sample-measurements", seed: seed),
+                                              provenance: provenanceEntry(tool: "sample-measurements", seed: seed, inputs: [file]),
                                               to: stream.writer, budget: input.budget, progress: { progress.report($0) })
             try stream.finish()
             if !progressOptions.quiet, StandardStreams.isTerminal(2) {

@@ -35,7 +35,7 @@ struct SolveFlatCommand: ToolCommand {
 
             Methods (docs/mathematics.md §11): flat and min-norm minimize str (min-norm with D1 = D2 = I) \
             over the factorizations that fit, by an augmented Lagrangian on the factors; \
-            with an exact fit, once the weighted spectrum of L·Rᵀ shows a rank s below --rank, \
+            with an exact fit, once the weighted spectrum of L·Rᵀ shows a rank s below --width, \
             Newton's method on the rank-s matrices finishes to rounding in a few passes, and \
             its answer is kept only if the duality certificate confirms it to 1e-9. \
             convex solves the weighted nuclear-norm relaxation min 2‖D1XD2‖_* (plus the fit) \
@@ -50,16 +50,16 @@ struct SolveFlatCommand: ToolCommand {
             each gradient after an ascent step of radius --rho, label-noise fits labels noised \
             by --sigma, both for the first half of --max-iters and as plain gd after, so that \
             they end on an interpolant. All three interpolate b whatever the stream's noise or \
-            outliers. Their bias shows when the factors are wide (--rank min(d1, d2)); at the \
+            outliers. Their bias shows when the factors are wide (--width min(d1, d2)); at the \
             default width few interpolants exist besides the truth. Near a low-rank \
             interpolant their last digits come slowly (the spare columns that must fit them are \
             tiny): --tol 1e-3 takes thousands of steps, 1e-10 is out of reach. least-norm is the \
             minimum-Frobenius-norm interpolant A⁺(b) by conjugate gradients, factored at full \
             width by default: it fits but does not recover.
 
-            Without --rank, flat and min-norm widen the factors (warm-started) whenever the dual \
+            Without --width, flat and min-norm widen the factors (warm-started) whenever the dual \
             certificate shows flatter fits that need more columns, up to min(d1, d2); with a \
-            --rank that is too small they exit 3 and name the width that would do.
+            --width that is too small they exit 3 and name the width that would do.
 
             Exit status: 0 when converged and certified: the fit within --tol and, for flat, \
             min-norm and convex, the lower bound within a relative 100·--tol of the objective \
@@ -71,23 +71,24 @@ struct SolveFlatCommand: ToolCommand {
               generate-ground-truth --d1 20 --rank 2 --seed 1 \\
                 | sample-measurements --operator gaussian --oversampling 5 --seed 2 \\
                 | solve-flat > solved.frames
-              solve-flat --method min-norm --rank 10 < completion.frames > solved.frames
-              solve-flat --method gd --init-scale 1e-3 --rank 20 < gaussian.frames > solved.frames
-              solve-flat --oracle-budget < rpca.frames | frames ls
+              solve-flat --method min-norm --width 10 completion.frames > solved.frames
+              solve-flat --method gd --init-scale 1e-3 --width 20 \\
+                gaussian.frames > solved.frames
+              solve-flat --oracle-budget rpca.frames | frames ls
             """,
         version: Toolkit.version)
 
     @Option(help: ArgumentHelp("flat (minimize str on the solution set), min-norm (D1 = D2 = I), convex (the weighted nuclear-norm relaxation, then its SVD), gd (gradient descent from a random start), sam (sharpness-aware), label-noise (gd on noised labels) or least-norm (A⁺(b)).", valueName: "name"))
     var method: SolverMethod = .flat
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Fix the factor width k (default: start at the largest r with r(d1+d2−r) ≤ m and widen until certified, up to min(d1, d2)).", valueName: "k"))
-    var rank: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fix the factor width k, the columns of L and R (default: start at the largest r with r(d1+d2−r) ≤ m and widen until certified, up to min(d1, d2)).", valueName: "k"))
+    var width: Int?
 
-    @Option(name: .customLong("rank-pos"), parsing: .unconditional, help: ArgumentHelp("Quadratic model: width of U1 (default as --rank).", valueName: "k1"))
-    var positiveRank: Int?
+    @Option(name: .customLong("width-pos"), parsing: .unconditional, help: ArgumentHelp("Quadratic model: width of U1 (default as --width).", valueName: "k1"))
+    var positiveWidth: Int?
 
-    @Option(name: .customLong("rank-neg"), parsing: .unconditional, help: ArgumentHelp("Quadratic model: width of U2 (default as --rank).", valueName: "k2"))
-    var negativeRank: Int?
+    @Option(name: .customLong("width-neg"), parsing: .unconditional, help: ArgumentHelp("Quadratic model: width of U2 (default as --width).", valueName: "k2"))
+    var negativeWidth: Int?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Factor X = W_N⋯W_1 with N layers (flat, min-norm, gd, sam, label-noise; the Hessian trace of every layer is minimized).", valueName: "N"))
     var depth = 2
@@ -137,7 +138,7 @@ struct SolveFlatCommand: ToolCommand {
 
     @OptionGroup var progressOptions: ProgressOptions
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The stream to read (default: stdin; - is stdin).", valueName: "file"))
     var input: String?
 
     @OptionGroup var inputOptions: InputOptions
@@ -156,7 +157,7 @@ struct SolveFlatCommand: ToolCommand {
         BLASThreads.runSingleThreaded()
         PartitionedGEMV.workerCount = output.threads
         AllocatorPolicy.reuseLargeBuffers()
-        let stage = SolveStage(options: try options(), provenance: provenanceEntry(tool: "solve-flat", seed: seed))
+        let stage = SolveStage(options: try options(), provenance: provenanceEntry(tool: "solve-flat", seed: seed, inputs: [input]))
         let progress = progressOptions.reporter(tool: "solve-flat")
         let reader = try inputOptions.makeReader(path: input, progress: progress)
         let stream = try output.makeOutput(inputs: [input], progress: progress)
@@ -194,9 +195,9 @@ struct SolveFlatCommand: ToolCommand {
     private func options() throws -> SolveOptions {
         var options = SolveOptions()
         options.method = method
-        options.width = rank
-        options.positiveWidth = positiveRank
-        options.negativeWidth = negativeRank
+        options.width = width
+        options.positiveWidth = positiveWidth
+        options.negativeWidth = negativeWidth
         guard tol > 0, tol < 1 else { throw ToolError("--tol must be in (0, 1)") }
         guard maxIterations >= 1 else { throw ToolError("--max-iters must be at least 1") }
         options.limits = SolverLimits(tolerance: tol, maxIterations: maxIterations)

@@ -25,7 +25,8 @@ struct StreamEvaluationTests {
         estimate[0, 0] += 1e-3
         let (u, values, vt) = try LAPACK.svd(estimate)
         let roots = Matrix.diagonal(values.map { $0.squareRoot() })
-        let attributes: [String: JSONValue] = ["method": "flat", "rank": 4, "converged": true]
+        let provenance: JSONValue = .array([.object(["tool": "solve-flat", "arguments": .array(["--width", "4"]), "seed": 9])])
+        let attributes: [String: JSONValue] = ["method": "flat", "rank": 4, "converged": true, "provenance": provenance]
         return [Frame(name: FrameName.truth, matrix: truth)]
             + Fixtures.gaussianFrames(truth: truth, measurements: 30, seed: 63)
             + Fixtures.gaussianFrames(truth: truth, measurements: 10, seed: 64, prefix: FrameName.holdoutPrefix)
@@ -42,7 +43,9 @@ struct StreamEvaluationTests {
         let report = try Self.evaluate(try Self.solvedFrames(), options: options)
         #expect(report.missing.isEmpty)
         let unmeasured = EvaluationReport.keys.filter { report[$0] == .null }
-        #expect(Set(unmeasured) == ["data_fit", "iterations", "passes", "lower_bound", "outlier_precision", "outlier_recall"])
+        #expect(Set(unmeasured) == ["input", "data_fit", "iterations", "passes", "lower_bound", "outlier_precision", "outlier_recall",
+                                    "truth_seed", "truth_args", "measurement_seed", "measurement_args", "outlier_seed", "outlier_args"])
+        #expect(report["solve_seed"] == 9 && report["solve_args"] == "--width 4", "from the estimate's provenance")
         #expect(report["method"] == "flat" && report["rank"] == 4 && report["operator"] == "gaussian" && report["m"] == 30)
         #expect(report["seconds"] == 0.5, "from the timings frame")
         let error = try #require(report["relative_error"].doubleValue)
@@ -88,7 +91,7 @@ struct StreamEvaluationTests {
         #expect(parsed["relative_error"] == report["relative_error"] && parsed["missing"] == .array([]))
         let positions = EvaluationReport.keys.map { report.json.range(of: "\"\($0)\":")!.lowerBound }
         #expect(positions == positions.sorted())
-        #expect(EvaluationReport.csvHeader.split(separator: ",").map(String.init) == EvaluationReport.keys)
+        #expect(EvaluationReport.csvHeader().split(separator: ",").map(String.init) == EvaluationReport.keys)
         let cells = report.csvRow.split(separator: ",", omittingEmptySubsequences: false)
         #expect(cells.count == EvaluationReport.keys.count)
         #expect(Double(cells[EvaluationReport.keys.firstIndex(of: "relative_error")!]) == report["relative_error"].doubleValue)

@@ -79,15 +79,21 @@ import Testing
     }
 
     @Test func aFifoIsWrittenThrough() throws {
-        #expect(mkfifo(path("fifo"), 0o600) == 0)
         let fifo = path("fifo")
-        let reader = Thread { _ = try? String(contentsOfFile: fifo, encoding: .utf8) }
-        reader.start()
-        let file = try OutputFile(path: path("fifo"), overwrite: false)
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // The read end is open first (without waiting for a writer), so opening the write end
+        // does not block, and what was written is there to read once it is closed.
+        let readEnd = open(fifo, O_RDONLY | O_NONBLOCK)
+        #expect(readEnd >= 0)
+        defer { close(readEnd) }
+        let file = try OutputFile(path: fifo, overwrite: false)
         try write("through", to: file)
         try file.commit()
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = read(readEnd, &buffer, buffer.count)
+        #expect(String(decoding: buffer[0..<max(count, 0)], as: UTF8.self) == "through")
         var status = stat()
-        #expect(lstat(path("fifo"), &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
+        #expect(lstat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
         #expect(try entries() == ["fifo"])
     }
 

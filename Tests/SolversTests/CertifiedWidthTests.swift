@@ -58,7 +58,7 @@ struct CertifiedWidthTests {
         #expect(!narrow.converged)
         #expect(try #require(narrow.attribute(AttributeKey.rank)) == 2)
         let diagnosis = try #require(narrow.diagnosis)
-        #expect(diagnosis.contains("--rank 2 is too small"))
+        #expect(diagnosis.contains("--width 2 is too small"))
         #expect(diagnosis.contains("needs rank \(rank)"))
         let narrowObjective = try Self.objective(narrow), fullObjective = try Self.objective(full)
         #expect(narrowObjective > fullObjective * (1 + 1e-3))

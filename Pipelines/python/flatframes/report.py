@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pandas is optional: ``pip install "flatframes[pandas]"``
 #: ``evaluate --help``. Lists are ``list``; any key may be ``None`` (null in JSON, an empty CSV
 #: cell) when the stream lacks the frames it needs, except ``missing``, which names them.
 REPORT_KEYS: dict[str, Any] = {
+    "input": str,
     "operator": str, "d1": int, "d2": int, "m": int, "truth_rank": int,
     "method": str, "rank": int, "data_fit": str, "converged": bool, "iterations": int, "passes": int,
     "seconds": float,
@@ -25,6 +26,8 @@ REPORT_KEYS: dict[str, Any] = {
     "scaled_trace": float, "flattest": float, "lower_bound": float, "balancedness": float,
     "norm_minimality": float,
     "outlier_precision": float, "outlier_recall": float, "sharpness": float,
+    "truth_seed": int, "truth_args": str, "measurement_seed": int, "measurement_args": str,
+    "outlier_seed": int, "outlier_args": str, "solve_seed": int, "solve_args": str,
     "missing": list[str],
 }
 

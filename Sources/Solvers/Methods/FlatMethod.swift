@@ -237,8 +237,8 @@ extension FlatMethod {
 
     /// The options that ask for a factorization's widths, as a user would have written them.
     static func widthOptions(_ factorization: any Factorization) -> String {
-        guard let widths = factorization.signedWidths else { return "--rank \(factorization.width)" }
-        return "--rank-pos \(widths.positive) --rank-neg \(widths.negative)"
+        guard let widths = factorization.signedWidths else { return "--width \(factorization.width)" }
+        return "--width-pos \(widths.positive) --width-neg \(widths.negative)"
     }
 }
 

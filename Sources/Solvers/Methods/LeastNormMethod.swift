@@ -15,7 +15,7 @@ import Problems
 ///
 /// The factors are the balanced factorization of a full SVD of X, which fits only when the
 /// width holds rank X: `solve-flat` gives this method width min(d1, d2) (d and d for the
-/// quadratic model) unless --rank says otherwise, and a narrower width keeps the leading
+/// quadratic model) unless --width says otherwise, and a narrower width keeps the leading
 /// triples, which no longer fit and are reported as not converged.
 public struct LeastNormMethod: RecoveryMethod {
     public init() {}

@@ -126,20 +126,20 @@ public final class SolveStage {
             let positive = options.positiveWidth ?? options.width ?? bound
             let negative = options.negativeWidth ?? options.width ?? bound
             guard positive >= 0, negative >= 0, positive <= op.rows, negative <= op.rows, positive + negative >= 1 else {
-                throw ModelError("--rank-pos and --rank-neg must be between 0 and d = \(op.rows) and not both 0, got \(positive) and \(negative)")
+                throw ModelError("--width-pos and --width-neg must be between 0 and d = \(op.rows) and not both 0, got \(positive) and \(negative)")
             }
             return SignedSymmetricFactorization(size: op.rows, positiveWidth: positive, negativeWidth: negative)
         }
         guard options.positiveWidth == nil, options.negativeWidth == nil else {
-            throw ModelError("--rank-pos and --rank-neg apply to the quadratic model's signed factors (X = U1U1ᵀ − U2U2ᵀ); this stream's X = L·Rᵀ takes --rank")
+            throw ModelError("--width-pos and --width-neg apply to the quadratic model's signed factors (X = U1U1ᵀ − U2U2ᵀ); this stream's X = L·Rᵀ takes --width")
         }
         let width = options.width ?? (options.method == .leastNorm ? min(op.rows, op.columns)
             : Self.identifiableRank(rows: op.rows, columns: op.columns, measurements: m))
-        guard width >= 1 else { throw ModelError("--rank must be at least 1") }
+        guard width >= 1 else { throw ModelError("--width must be at least 1") }
         // Wider factors span no more matrices, and the spectral start and certificates take
         // thin QRs that need k ≤ min(d1, d2).
         guard width <= min(op.rows, op.columns) else {
-            throw ModelError("--rank \(width) exceeds min(d1, d2) = \(min(op.rows, op.columns))")
+            throw ModelError("--width \(width) exceeds min(d1, d2) = \(min(op.rows, op.columns))")
         }
         guard options.depth >= 2 else { throw ModelError("--depth must be at least 2") }
         if options.depth > 2 { return DeepFactorization(rows: op.rows, columns: op.columns, width: width, depth: options.depth) }
@@ -160,7 +160,7 @@ public final class SolveStage {
             let inner = checkedProduct(deep.depth - 2, k, k), outer = checkedProduct(checkedSum(op.rows, op.columns) ?? -1, k)
             let count = inner.flatMap { i in outer.flatMap { checkedSum(i, $0) } } ?? -1
             plan.append(PlannedArray("the \(deep.depth) layers with the solver's working copies",
-                                     [("--depth \(deep.depth) × --rank \(k): \(count) parameters", count), ("32 copies", 32)]))
+                                     [("--depth \(deep.depth) × --width \(k): \(count) parameters", count), ("32 copies", 32)]))
         } else {
             // (d1 + d2)·k, or d·(k1 + k2) for the quadratic model, without overflow.
             let k = (factorization as? SignedSymmetricFactorization).map { $0.positiveWidth + $0.negativeWidth }
