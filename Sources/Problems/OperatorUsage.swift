@@ -54,7 +54,15 @@ public struct CountedOperator: Sendable {
                                   timesRight: { v in usage.measure(passes: maps.passesPerProduct) { maps.timesRight(v) } },
                                   transposeTimesLeft: { u in usage.measure(passes: maps.passesPerProduct) { maps.transposeTimesLeft(u) } })
     }
+    /// The family's passes for both: one for a dense A*(y), two walks for a structured one.
     public func adjointProducts(_ y: [Double], left: Matrix, right: Matrix) -> (timesRight: Matrix, transposeTimesLeft: Matrix) {
-        usage.measure { base.adjointProducts(y, left: left, right: right) }
+        let maps = adjointProductMaps(y)
+        return (maps.timesRight(right), maps.transposeTimesLeft(left))
+    }
+    /// Two passes, one for each side's blocks, when the family has them.
+    public func tangentGramBlocks(left: Matrix, right: Matrix) -> TangentGramBlocks? {
+        let blocks = usage.measure(passes: 0) { base.tangentGramBlocks(left: left, right: right) }
+        if blocks != nil { usage.measure(passes: 2) {} }
+        return blocks
     }
 }
