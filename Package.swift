@@ -29,7 +29,8 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         // Temporary output files removed from a signal handler
         .target(name: "CTemporaryFiles"),
-        // Streaming products with a large matrix, prefetched, the same bits on every x86 level
+        // Streaming products with a large matrix, prefetched, and completion's walks over its
+        // observed entries: the same bits on every x86 level
         .target(name: "CStreamKernels", linkerSettings: [.linkedLibrary("m")]),
 
         // The stream format, and the operations of the `frames` tool on it
@@ -41,7 +42,7 @@ let package = Package(
         .target(name: "RandomNumbers"),
 
         // Measurement operators of every family, and the instances built from them
-        .target(name: "Models", dependencies: ["LinearAlgebra", "Frames"]),
+        .target(name: "Models", dependencies: ["LinearAlgebra", "Frames", "CStreamKernels"]),
         .target(name: "Instances", dependencies: ["Models", "LinearAlgebra", "RandomNumbers", "Frames"]),
 
         // What a solver is asked: the fit, the factorization and the counted operator of a model

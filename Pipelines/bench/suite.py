@@ -220,7 +220,7 @@ class Suite:
                     answer = peerlib.read_frames(output, ("estimate",))["estimate"].array
                 run["error"] = benchlib.relative_error(answer, self.truth(truth_path))
                 del answer
-                for key in ("seconds", "passes", "operator_seconds", "iterations", "rank", "converged"):
+                for key in ("seconds", "passes", "operator_seconds", "pass_width", "iterations", "rank", "converged"):
                     run[key] = attributes.get(key)
                 if result["status"] == 3:  # answered, not certified: the solver says why on stderr
                     reasons = [line for line in result["stderr"].splitlines() if line.strip() and "warning" not in line]
@@ -384,9 +384,11 @@ class Suite:
             references = []
 
             def gather(run):
-                """The C gather benchmark on these entries at our final factor width, right after each of
-                our runs (the machine's bandwidth drifts: each ratio pairs runs made together)."""
-                k = run.get("width")
+                """The C gather benchmark on these entries at the mean width of our passes (the factor
+                columns a pass carried, `pass_width`; the final width for a solver that does not
+                report it), right after each of our runs (the machine's bandwidth drifts: each ratio
+                pairs runs made together)."""
+                k = max(1, round(run["pass_width"])) if run.get("pass_width") else run.get("width")
                 if not cc or not k:
                     return
                 out = subprocess.run([cc, entries_path, str(m), str(d), str(d), str(k), "15", "2"],

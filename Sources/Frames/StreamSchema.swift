@@ -121,6 +121,9 @@ public enum SolverAttributeKey {
     /// they took.
     public static let passes = "passes"
     public static let operatorSeconds = "operator_seconds"
+    /// The mean number of factor columns a pass carried: what a pass over a structured operator
+    /// (completion, rank-one sensing) costs in proportion to; absent when no pass carried any.
+    public static let passWidth = "pass_width"
     /// On `timings`: wall time of the solve, from a loaded problem to the answer.
     public static let seconds = "seconds"
     /// ‖A(X̂) − b‖₂ / ‖b‖₂.

@@ -41,9 +41,18 @@ public struct MatrixCompletion: MeasurementOperator {
     }
 
     public func applyFactored(left: Matrix, right: Matrix) -> [Double] {
+        applyFactored([(left: left, right: right)])[0]
+    }
+
+    /// Every pair in one walk over the entries: the factors side by side, so that each entry
+    /// reads one row of each.
+    public func applyFactored(_ pairs: [(left: Matrix, right: Matrix)]) -> [[Double]] {
         // Row-major copies make each factor row contiguous, the access pattern of a lookup.
-        index.applyFactored(leftRows: left.transposed().storage, rightRows: right.transposed().storage,
-                            width: left.columns, count: measurementCount)
+        func sideBySide(_ factors: [Matrix], rows: Int) -> [Double] {
+            Matrix(rows: rows, columns: factors.reduce(0) { $0 + $1.columns }, columnMajor: factors.flatMap(\.storage)).transposed().storage
+        }
+        return index.applyFactored(leftRows: sideBySide(pairs.map(\.left), rows: rows), rightRows: sideBySide(pairs.map(\.right), rows: columns),
+                                   widths: pairs.map { $0.left.columns }, count: measurementCount)
     }
 
     /// Each product a gather over the entries grouped by its target, A*(y) never formed.
@@ -57,6 +66,15 @@ public struct MatrixCompletion: MeasurementOperator {
         let k = factor.columns
         let rowMajor = index.gather(y, factorRows: factor.transposed().storage, width: k, byRows: byRows)
         return Matrix(rows: k, columns: byRows ? rows : columns, columnMajor: rowMajor).transposed()
+    }
+
+    /// Column j of J's first block is A(u_c·e_jᵀ), nonzero at the entries of column j, where it
+    /// is U[p, c]; row i's of the second, A(e_i·v_cᵀ), at the entries of row i, V[q, c]: each
+    /// block is a sum of outer products of factor rows over one column's (row's) entries.
+    public func tangentGramBlocks(left: Matrix, right: Matrix) -> TangentGramBlocks? {
+        TangentGramBlocks(leftWidth: left.columns, rightWidth: right.columns,
+                          columnBlocks: index.grams(factorRows: left.transposed().storage, width: left.columns, byRows: false),
+                          rowBlocks: index.grams(factorRows: right.transposed().storage, width: right.columns, byRows: true))
     }
 
     /// ‖Pᵀe_p e_qᵀQ‖² = ‖P[p, :]‖²·‖Q[q, :]‖², so both gradients scale rows.

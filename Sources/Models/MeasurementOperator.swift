@@ -47,6 +47,12 @@ public protocol MeasurementOperator: Sendable {
     /// [vec(P); vec(Q)]. Newton's method on the low-rank matrices solves least-squares
     /// problems with it.
     func tangentJacobian(left: Matrix, right: Matrix) -> Matrix
+    /// The diagonal blocks of JᵀJ for that Jacobian J, one per row of each coordinate matrix:
+    /// the a×a Gram matrix of J's columns for P[j, :] (column j of X), and the b×b one of its
+    /// columns for Q[i, :] (row i of X): what a block-Jacobi preconditioner of a matrix-free
+    /// Gauss–Newton step needs. Nil when the family has no form cheaper than J itself (the
+    /// default: such steps go unpreconditioned).
+    func tangentGramBlocks(left: Matrix, right: Matrix) -> TangentGramBlocks?
     /// The rescaling of docs/mathematics.md §2: D1² = (1/(m·d2)) Σ A_iA_iᵀ and D2² = (1/(m·d1)) Σ A_iᵀA_i.
     func rescaling() -> Rescaling
     /// G = A*(y) as the two products methods ask of it, G·V and Gᵀ·U (V and U of any widths):
@@ -75,8 +81,29 @@ public struct AdjointProductMaps {
     }
 }
 
+/// The diagonal blocks of a tangent Jacobian's Gram matrix (see
+/// `MeasurementOperator.tangentGramBlocks`), each block's numbers row by row.
+public struct TangentGramBlocks: Sendable {
+    /// a and b: the widths of U and V.
+    public let leftWidth: Int
+    public let rightWidth: Int
+    /// d2 blocks of a×a, block j for P[j, :].
+    public let columnBlocks: [Double]
+    /// d1 blocks of b×b, block i for Q[i, :].
+    public let rowBlocks: [Double]
+
+    public init(leftWidth: Int, rightWidth: Int, columnBlocks: [Double], rowBlocks: [Double]) {
+        self.leftWidth = leftWidth
+        self.rightWidth = rightWidth
+        self.columnBlocks = columnBlocks
+        self.rowBlocks = rowBlocks
+    }
+}
+
 extension MeasurementOperator {
     public var parametrization: FactorParametrization { .general }
+
+    public func tangentGramBlocks(left: Matrix, right: Matrix) -> TangentGramBlocks? { nil }
 
     public func closedFormMultipliers() -> [[Double]] { [] }
 

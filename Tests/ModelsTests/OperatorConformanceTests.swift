@@ -91,9 +91,9 @@ private struct CoreOnly: MeasurementOperator {
     }
 }
 
-/// Completion's products run on the helper threads over blocks of rows (or columns), each
-/// output written by one of them: the bits are those of one thread, whatever the count the
-/// operator was built for or runs with.
+/// Completion's products and tangent Gram blocks run on the helper threads over blocks of
+/// columns (or panels of rows), each output written by one of them: the bits are those of one
+/// thread, whatever the count the operator was built for or runs with.
 @Suite("Completion: threaded products")
 struct CompletionThreadingTests {
     @Test func bitsDoNotDependOnTheWorkerCount() throws {
@@ -110,11 +110,86 @@ struct CompletionThreadingTests {
             defer { PartitionedGEMV.workerCount = saved }
             let completion = try MatrixCompletion(rows: d1, columns: d2, entryRows: rows, entryColumns: columns)
             let maps = completion.adjointProductMaps(y)
-            return [completion.applyFactored(left: left, right: right), maps.timesRight(right).storage,
-                    maps.transposeTimesLeft(left).storage]
+            let blocks = try #require(completion.tangentGramBlocks(left: left, right: right))
+            return completion.applyFactored([(left: left, right: right), (left: left * 2, right: right)])
+                + [maps.timesRight(right).storage, maps.transposeTimesLeft(left).storage, blocks.columnBlocks, blocks.rowBlocks]
         }
         let one = try products(workers: 1)
         #expect(try products(workers: 2) == one)
         #expect(try products(workers: 3) == one)
+    }
+}
+
+/// Completion's walks over its entries (in column order, through the positions when the
+/// stream lists them otherwise) against the plain loops over the entries in stream order, and
+/// its tangent Gram blocks against the diagonal blocks of JᵀJ for the Jacobian written out
+/// from its definition.
+@Suite("Completion: kernels against their definitions")
+struct CompletionKernelTests {
+    /// Entries with repeats, rows and columns never observed, in shuffled and in column order.
+    static func entries(sorted: Bool) -> (d1: Int, d2: Int, rows: [Int], columns: [Int]) {
+        var generator = PCG64(seed: 23)
+        let (d1, d2, m) = (37, 29, 400)
+        var pairs = (0..<m).map { _ in (Int(generator.nextUInt64() % UInt64(d1 - 2)), Int(generator.nextUInt64() % UInt64(d2 - 1))) }
+        if sorted { pairs.sort { ($0.1, $0.0) < ($1.1, $1.0) } }
+        return (d1, d2, pairs.map(\.0), pairs.map(\.1))
+    }
+
+    @Test(arguments: [false, true])
+    func productsEqualThePlainLoops(sorted: Bool) throws {
+        let (d1, d2, rows, columns) = Self.entries(sorted: sorted)
+        let completion = try MatrixCompletion(rows: d1, columns: d2, entryRows: rows, entryColumns: columns)
+        var generator = PCG64(seed: 29)
+        for k in [1, 3, 4, 7, 10] {
+            let left = gaussianMatrix(rows: d1, columns: k, generator: &generator)
+            let right = gaussianMatrix(rows: d2, columns: k, generator: &generator)
+            let otherLeft = gaussianMatrix(rows: d1, columns: 2, generator: &generator)
+            let otherRight = gaussianMatrix(rows: d2, columns: 2, generator: &generator)
+            let y = gaussianVector(rows.count, generator: &generator)
+            func dot(_ a: Matrix, _ p: Int, _ b: Matrix, _ q: Int) -> Double { (0..<a.columns).reduce(0) { $0 + a[p, $1] * b[q, $1] } }
+            let forward = rows.indices.map { dot(left, rows[$0], right, columns[$0]) }
+            let otherForward = rows.indices.map { dot(otherLeft, rows[$0], otherRight, columns[$0]) }
+            var timesRight = Matrix.zeros(rows: d1, columns: k), transposeTimesLeft = Matrix.zeros(rows: d2, columns: k)
+            for e in rows.indices {
+                for c in 0..<k {
+                    timesRight[rows[e], c] += y[e] * right[columns[e], c]
+                    transposeTimesLeft[columns[e], c] += y[e] * left[rows[e], c]
+                }
+            }
+            let pairs = completion.applyFactored([(left: left, right: right), (left: otherLeft, right: otherRight)])
+            #expect(relativeMaxDifference(completion.applyFactored(left: left, right: right), forward) <= 1e-14, "k = \(k)")
+            #expect(relativeMaxDifference(pairs[0], forward) <= 1e-14 && relativeMaxDifference(pairs[1], otherForward) <= 1e-14, "k = \(k)")
+            let maps = completion.adjointProductMaps(y)
+            #expect(relativeMaxDifference(maps.timesRight(right), timesRight) <= 1e-14, "k = \(k)")
+            #expect(relativeMaxDifference(maps.transposeTimesLeft(left), transposeTimesLeft) <= 1e-14, "k = \(k)")
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func tangentGramBlocksAreTheDiagonalBlocksOfTheGaussNewtonMatrix(sorted: Bool) throws {
+        let (d1, d2, rows, columns) = Self.entries(sorted: sorted)
+        let completion = try MatrixCompletion(rows: d1, columns: d2, entryRows: rows, entryColumns: columns)
+        var generator = PCG64(seed: 31)
+        let (a, b) = (3, 4)
+        let u = gaussianMatrix(rows: d1, columns: a, generator: &generator)
+        let v = gaussianMatrix(rows: d2, columns: b, generator: &generator)
+        // Row e of J: vec(A_eᵀU) (d2×a, nonzero in row q_e: U[p_e, :]), then vec(A_eV) (d1×b,
+        // nonzero in row p_e: V[q_e, :]), column-major.
+        let m = rows.count, n = d2 * a + d1 * b
+        var jacobian = Matrix.zeros(rows: m, columns: n)
+        for e in 0..<m {
+            for c in 0..<a { jacobian[e, c * d2 + columns[e]] = u[rows[e], c] }
+            for c in 0..<b { jacobian[e, d2 * a + c * d1 + rows[e]] = v[columns[e], c] }
+        }
+        let gram = BLAS.matmul(jacobian, jacobian, transposeA: true)
+        let blocks = try #require(completion.tangentGramBlocks(left: u, right: v))
+        #expect(blocks.leftWidth == a && blocks.rightWidth == b)
+        var expectedColumns = [Double](), expectedRows = [Double]()
+        for j in 0..<d2 { for c in 0..<a { for c2 in 0..<a { expectedColumns.append(gram[c * d2 + j, c2 * d2 + j]) } } }
+        for i in 0..<d1 { for c in 0..<b { for c2 in 0..<b { expectedRows.append(gram[d2 * a + c * d1 + i, d2 * a + c2 * d1 + i]) } } }
+        #expect(relativeMaxDifference(blocks.columnBlocks, expectedColumns) <= 1e-14)
+        #expect(relativeMaxDifference(blocks.rowBlocks, expectedRows) <= 1e-14)
+        // The same Jacobian is the protocol's: the blocks are of the matrix the solver uses.
+        #expect(relativeMaxDifference(completion.tangentJacobian(left: u, right: v), jacobian) <= 1e-15)
     }
 }

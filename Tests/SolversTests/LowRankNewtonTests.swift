@@ -121,3 +121,26 @@ struct LowRankNewtonTests {
         #expect(relativeError(try solved.estimate, try instance.matrix(FrameName.truth)) <= 1e-12)
     }
 }
+
+/// Where the tangent Jacobian does not fit the working space, the Gauss–Newton steps and the
+/// certificate's least-norm multipliers come from block-Jacobi preconditioned conjugate
+/// gradients on the operator's factored forms: they must reach the truth and certify it.
+@Suite("Newton's method matrix-free")
+struct MatrixFreeNewtonTests {
+    @Test func completionTooLargeForTheDenseJacobianConvergesAndCertifies() throws {
+        let instance = try StreamInstance(truth: GroundTruthSpecification(rows: 300, columns: 240, rank: 2, seed: 7),
+                                          measurements: MeasurementSpecification(family: .completion, size: .probability(0.3), seed: 7001))
+        let measurements = try instance.measurements, truth = try instance.matrix(FrameName.truth)
+        let rescaling = measurements.measurementOperator.rescaling()
+        let factorization = GeneralFactorization(rows: 300, columns: 240, width: 4)
+        let problem = RecoveryProblem(measurements: measurements, dataFit: .exact, rescaling: rescaling, factorization: factorization)
+        let newton = try #require(LowRankNewton(problem: problem))
+        #expect(!newton.holdsDenseSystem(2))
+        let start = try LowRankNewtonTests.perturbedTruth(truth, rank: 2, width: 4, noise: 1e-3, seed: 8)
+        let refined = try #require(newton.refine(start, rank: 2, tolerance: 1e-10))
+        #expect(relativeError(factoredMatrix(refined.parameters, factorization), truth) <= 1e-10)
+        let str = problem.flatness(refined.parameters).value
+        let bounds = try refined.multipliers.map { try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: $0).value }
+        #expect(bounds.contains { $0 <= str * (1 + 1e-12) && $0 >= str * (1 - 1e-9) }, "\(bounds) against \(str)")
+    }
+}

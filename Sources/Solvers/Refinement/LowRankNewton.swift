@@ -337,17 +337,20 @@ private struct DenseTangentSystem: TangentSystem {
 
 /// J through the operator's factored forms, never held: J·(P, Q) = A(U·Pᵀ + Q·Vᵀ) is one
 /// factored application of width 2s, Jᵀ·y = (A*(y)ᵀU, A*(y)V) one pair of adjoint products,
-/// and the normal equations are solved by conjugate gradients, two passes a step. For
-/// completion and sensing JᵀJ is close to a multiple of the identity on the tangent space
-/// (restricted isometry), so a few dozen steps reach rounding; this is what lets the
-/// Gauss–Newton finish and its certificate run where the dense Jacobian (m × s(d1+d2)
-/// numbers) would not fit.
+/// and the normal equations are solved by conjugate gradients. For completion and sensing JᵀJ
+/// is close to a multiple of the identity on the tangent space (restricted isometry), so a few
+/// dozen steps reach rounding; where the family supplies the diagonal blocks of JᵀJ (one s×s
+/// block per row of P and of Q), they precondition the steps (block Jacobi), which takes out
+/// the uneven numbers of observations per row and column and the factors' uneven rows. This is
+/// what lets the Gauss–Newton finish and its certificate run where the dense Jacobian
+/// (m × s(d1+d2) numbers) would not fit.
 private struct MatrixFreeTangentSystem: TangentSystem {
     let basis: OrthonormalPoint
     let residual: [Double]
     let operatorForms: CountedOperator
     /// λ of the redundancy penalty: JᵀJ's mean eigenvalue, estimated from one product.
     let weight: Double
+    let preconditioner: BlockJacobi?
 
     static let maximumSteps = 300
     static let relativeTolerance = 1e-14
@@ -362,7 +365,11 @@ private struct MatrixFreeTangentSystem: TangentSystem {
         // on the tangent space: its scale, which is all the penalty needs.
         let probe = point.v.storage + [Double](repeating: 0, count: point.u.rows * point.u.columns)
         let image = Self.apply(probe, basis: point, operatorForms: operatorForms)
-        weight = BLAS.dot(image, image) / max(BLAS.dot(probe, probe), .leastNormalMagnitude)
+        let weight = BLAS.dot(image, image) / max(BLAS.dot(probe, probe), .leastNormalMagnitude)
+        self.weight = weight
+        preconditioner = operatorForms.tangentGramBlocks(left: point.u, right: point.v).map { blocks in
+            BlockJacobi(blocks, redundancyWeight: weight, basis: point)
+        }
     }
 
     private static func apply(_ z: [Double], basis: OrthonormalPoint, operatorForms: CountedOperator) -> [Double] {
@@ -380,26 +387,113 @@ private struct MatrixFreeTangentSystem: TangentSystem {
         return products.transposeTimesLeft.storage + products.timesRight.storage
     }
 
-    /// Conjugate gradients from zero on the symmetric positive semidefinite JᵀJ + λΠ; g lies in
-    /// its range (it is Jᵀ of something, or a tangent functional), where CG converges.
+    /// Preconditioned conjugate gradients from zero on the symmetric positive semidefinite
+    /// JᵀJ + λΠ; g lies in its range (it is Jᵀ of something, or a tangent functional), where CG
+    /// converges. The stopping rule reads the residual itself, preconditioned or not.
     func solveNormalEquations(_ g: [Double], accuracy: Double) throws -> [Double] {
-        var z = [Double](repeating: 0, count: g.count), r = g, p = g
-        var rr = BLAS.dot(r, r)
+        var z = [Double](repeating: 0, count: g.count), r = g
+        var preconditioned = preconditioner?.solve(r) ?? r
+        var p = preconditioned
+        var rr = BLAS.dot(r, r), rz = BLAS.dot(r, preconditioned)
         let tolerance = max(accuracy, Self.relativeTolerance)
         let target = tolerance * tolerance * rr
         for _ in 0..<Self.maximumSteps where rr > target {
             var q = adjoint(apply(p))
             BLAS.axpy(1, Self.redundancyPenalty(p, basis: basis, weight: weight), &q)
             let curvature = BLAS.dot(p, q)
-            guard curvature > 0 else { break }
-            let alpha = rr / curvature
+            guard curvature > 0, rz > 0 else { break }
+            let alpha = rz / curvature
             BLAS.axpy(alpha, p, &z)
             BLAS.axpy(-alpha, q, &r)
-            let next = BLAS.dot(r, r)
-            for i in p.indices { p[i] = r[i] + (next / rr) * p[i] }
-            rr = next
+            rr = BLAS.dot(r, r)
+            preconditioned = preconditioner?.solve(r) ?? r
+            let next = BLAS.dot(r, preconditioned)
+            let beta = next / rz
+            for i in p.indices { p[i] = preconditioned[i] + beta * p[i] }
+            rz = next
         }
         return z
+    }
+}
+
+/// The inverse of the block diagonal of JᵀJ + λΠ in the tangent coordinates (P, Q): one
+/// Cholesky factor per row of P and of Q, Q's blocks with Π's diagonal, λ‖U[i, :]‖²·I, added.
+/// A block of a row with no observations is singular; every block gets a shift of 10⁻¹² of the
+/// mean diagonal, which leaves the rest unchanged to rounding and keeps those definite.
+private struct BlockJacobi {
+    let columns: Int
+    let rows: Int
+    let width: Int
+    /// Lower Cholesky factors, row by row, d2 blocks for P and then d1 for Q.
+    let factors: [Double]
+
+    static let relativeShift = 1e-12
+
+    init(_ blocks: TangentGramBlocks, redundancyWeight: Double, basis: OrthonormalPoint) {
+        let s = basis.u.columns
+        precondition(blocks.leftWidth == s && blocks.rightWidth == s, "tangent blocks of widths \(blocks.leftWidth), \(blocks.rightWidth) for rank \(s)")
+        columns = basis.v.rows
+        rows = basis.u.rows
+        width = s
+        var all = blocks.columnBlocks + blocks.rowBlocks
+        let size = s * s
+        for i in 0..<rows {
+            var norm = 0.0
+            for c in 0..<s { norm += basis.u[i, c] * basis.u[i, c] }
+            for c in 0..<s { all[(columns + i) * size + c * s + c] += redundancyWeight * norm }
+        }
+        let count = columns + rows
+        var trace = 0.0
+        for b in 0..<count { for c in 0..<s { trace += all[b * size + c * s + c] } }
+        let shift = Self.relativeShift * trace / Double(max(count * s, 1)) + .leastNormalMagnitude
+        all.withUnsafeMutableBufferPointer { all in
+            for b in 0..<count { Self.factorInPlace(all.baseAddress! + b * size, width: s, shift: shift) }
+        }
+        factors = all
+    }
+
+    /// The lower Cholesky factor of block + shift·I over the block's lower triangle; a pivot
+    /// that rounding leaves at or below zero becomes the shift.
+    private static func factorInPlace(_ a: UnsafeMutablePointer<Double>, width s: Int, shift: Double) {
+        for j in 0..<s {
+            var pivot = a[j * s + j] + shift
+            for k in 0..<j { pivot -= a[j * s + k] * a[j * s + k] }
+            let root = pivot > shift ? pivot.squareRoot() : shift.squareRoot()
+            a[j * s + j] = root
+            for i in (j + 1)..<s {
+                var value = a[i * s + j]
+                for k in 0..<j { value -= a[i * s + k] * a[j * s + k] }
+                a[i * s + j] = value / root
+            }
+        }
+    }
+
+    /// M⁻¹·r: each row's s coordinates (s apart by d2 in P, by d1 in Q) through its factor.
+    func solve(_ r: [Double]) -> [Double] {
+        var out = r
+        let s = width, size = s * s
+        factors.withUnsafeBufferPointer { factors in
+            out.withUnsafeMutableBufferPointer { out in
+                var x = [Double](repeating: 0, count: s)
+                func solveBlock(_ block: Int, offset: Int, spacing: Int) {
+                    let l = factors.baseAddress! + block * size
+                    for i in 0..<s {
+                        var value = out[offset + i * spacing]
+                        for k in 0..<i { value -= l[i * s + k] * x[k] }
+                        x[i] = value / l[i * s + i]
+                    }
+                    for i in stride(from: s - 1, through: 0, by: -1) {
+                        var value = x[i]
+                        for k in (i + 1)..<s { value -= l[k * s + i] * x[k] }
+                        x[i] = value / l[i * s + i]
+                    }
+                    for i in 0..<s { out[offset + i * spacing] = x[i] }
+                }
+                for j in 0..<columns { solveBlock(j, offset: j, spacing: columns) }
+                for i in 0..<rows { solveBlock(columns + i, offset: columns * s + i, spacing: rows) }
+            }
+        }
+        return out
     }
 }
 

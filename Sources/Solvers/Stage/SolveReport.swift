@@ -66,6 +66,9 @@ struct SolveReport {
             SolverAttributeKey.dataFit: .string(problem.dataFit.name),
             AttributeKey.provenance: .array([provenance]),
         ]
+        if usage.columns > 0, usage.passes > 0 {
+            attributes[SolverAttributeKey.passWidth] = .double(Double(usage.columns) / Double(usage.passes))
+        }
         if let lowerBound = solution.lowerBound { attributes[SolverAttributeKey.lowerBound] = .double(lowerBound / objectiveScale) }
         if let widths = problem.factorization.signedWidths {
             attributes[AttributeKey.rankPositive] = .integer(Int64(widths.positive))
