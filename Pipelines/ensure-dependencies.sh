@@ -4,8 +4,18 @@
 # figures, sweeps and JSON), numpy/scipy/zstandard/pytest, cvxpy for the oracle and pandas for
 # flatframes.read_report (pip), and this checkout's Python package, flatframes (Pipelines/python),
 # in editable mode, so that `import flatframes` in any script or stage is this checkout's.
+# With --tests (the test runner and CI) also the OpenSSH client and server, for the test that
+# runs a sweep on two ssh servers of its own; the server is not installed otherwise, since its
+# package starts a system sshd on machines that run services.
 # Quiet and quick when everything is already there; the main job and the test runner call it first.
 set -euo pipefail
+
+tests=0
+case ${1:-} in
+  --tests) tests=1 ;;
+  "") ;;
+  *) echo "ensure-dependencies.sh: unknown argument '$1' (only --tests)" >&2; exit 64 ;;
+esac
 
 missing_apt=()
 pkg-config --exists openblas 2>/dev/null || missing_apt+=(libopenblas-dev)
@@ -15,6 +25,10 @@ command -v zstd >/dev/null || missing_apt+=(zstd)
 command -v gnuplot >/dev/null || missing_apt+=(gnuplot-nox)
 command -v parallel >/dev/null || missing_apt+=(parallel)
 command -v jq >/dev/null || missing_apt+=(jq)
+if [ "$tests" = 1 ]; then
+  { command -v ssh && command -v ssh-keygen; } >/dev/null || missing_apt+=(openssh-client)
+  [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null || missing_apt+=(openssh-server)
+fi
 if [ ${#missing_apt[@]} -gt 0 ]; then
   as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
   echo "installing ${missing_apt[*]} (apt)" >&2

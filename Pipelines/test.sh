@@ -3,7 +3,7 @@
 # tools (interoperability with numpy and the zstd CLI, command-line behaviour, pipelines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-Pipelines/ensure-dependencies.sh
+Pipelines/ensure-dependencies.sh --tests
 
 swift build
 swift test

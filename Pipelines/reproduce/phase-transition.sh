@@ -23,14 +23,17 @@
 # no method can recover) are drawn dashed. C is printed and written to DIR/phase-transition-fit.txt.
 #
 # Usage: Pipelines/reproduce/phase-transition.sh [--small] [--out DIR] [--trials N] [--jobs N]
-#            [--sshloginfile FILE] [--d D] [--method METHOD] [--width K|auto]
+#            [--sshloginfile FILE [--remote-bin DIR]] [--d D] [--method METHOD] [--width K|auto]
 #   --small              CI size: d = 8, r ∈ {1,2}, m ∈ {16,32,48,64}, 1 trial (a few seconds)
 #   --trials N           trials per (m, r) (default 5)
 #   --d D                matrix size d1 = d2 = D (default 20)
 #   --method METHOD      solve-flat method (default flat)
 #   --width K|auto       factor width (default D; auto = solve-flat's default)
-#   --sshloginfile FILE  run the jobs on the hosts listed in FILE as well; --out, --jobs, env:
-#                        Pipelines/reproduce/lib/sweep.sh
+#   --sshloginfile FILE  run the jobs on the hosts listed in FILE (GNU parallel's format); each
+#                        host makes its instances from the seeds and sends its records back here
+#   --remote-bin DIR     the tools' folder on those hosts (default: FLATMIN_BIN, the same path)
+#   --out, --jobs, what every host needs, env: Pipelines/reproduce/lib/sweep.sh; README, "Sweeps
+#   on many machines"
 #
 # Default grid: d = 20, r ∈ {1,…,8}, m ∈ {20, 40, …, 400} (20 values), 5 trials = 800 jobs.
 #

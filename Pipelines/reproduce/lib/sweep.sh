@@ -26,7 +26,7 @@
 #   exit_status   solve-flat's: 0 converged (certified), 3 an answer written but not
 #                 converged, 1 an error, 124 killed after SWEEP_TIMEOUT seconds
 #   wall_seconds  the job's wall time (solve and evaluate; with --sshloginfile also the instance)
-#   host          where it ran
+#   host          where it ran ($HOSTNAME there)
 #   solve_args    ARGS; instance: PIPELINE — together they rerun the solve
 #   error         the solver's last stderr line when it failed (exit status not 0 or 3), else null
 # followed by every key `evaluate --format json` prints (absent when the solver wrote no answer).
@@ -34,13 +34,22 @@
 # Options of every script (sweep_init):
 #   --small              the CI setting (the script picks tiny sizes; seconds)
 #   --out DIR            results folder (default Pipelines/results/NAME/)
-#   --jobs N, -j N       parallel jobs (default: all local cores)
-#   --sshloginfile FILE  GNU parallel's: run the solves on the hosts listed in FILE (one
-#                        `[ncores/]user@host` a line, `:` is this machine). Each job then makes
-#                        its instance itself (seeded, so the same bytes) instead of reading it
-#                        from the local scratch folder; the flatmin tools must be on each host's
-#                        PATH or in FLATMIN_BIN there too, plus bash, jq and passwordless ssh.
-#                        Only the local path is tested.
+#   --jobs N, -j N       parallel jobs (default: all local cores; with --sshloginfile, N on
+#                        every host, by default as many as the host has cores)
+#   --sshloginfile FILE  GNU parallel's: run the solves on the hosts listed in FILE, one a line:
+#                        `[ncores/]user@host`, `[ncores/]ssh -p PORT -i KEY user@host` (any ssh
+#                        command and options, the host last), `:` for this machine. Each job then
+#                        makes its instance itself from the pipeline's seeds (the same command
+#                        gives the same bytes on every host), solves it, and prints its record on
+#                        stdout, which GNU parallel brings back here; the records and tables are
+#                        written on this machine only. Every host needs passwordless ssh, bash,
+#                        perl (GNU parallel's job wrapper), jq, coreutils and the flatmin tools,
+#                        built from the same commit, in the folder --remote-bin names; give
+#                        `ncores/` or install GNU parallel there, which counts the host's cores.
+#                        Pipelines/tests/test_multihost_sweep.py runs a sweep on two ssh servers.
+#   --remote-bin DIR     where the tools are on the hosts of --sshloginfile (default: this
+#                        machine's FLATMIN_BIN, i.e. the same path: a shared filesystem or an
+#                        identical checkout and build)
 #   --KEY VALUE          for every KEY of the script's SWEEP_OPT
 # Env: FLATMIN_BIN (prebuilt tools; otherwise Pipelines/lib/tools.sh builds .build/release),
 #      SWEEP_TIMEOUT (seconds per solve, default 300), SWEEP_KEEP=1 keeps the scratch folder.
@@ -54,7 +63,7 @@ sweep_usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; 
 
 sweep_init() {  # NAME "$@"
   SWEEP_SCRIPT=$1; shift
-  SMALL=0; OUT=""; JOBS=$(nproc 2>/dev/null || echo 2); SWEEP_HOSTS=""
+  SMALL=0; OUT=""; JOBS=""; SWEEP_HOSTS=""; SWEEP_REMOTE_BIN=""
   local key value
   while [ $# -gt 0 ]; do
     case $1 in
@@ -66,14 +75,22 @@ sweep_init() {  # NAME "$@"
     esac
     case $key in
       --out) OUT=$value ;;
-      --jobs) JOBS=$value ;;
+      --jobs) [[ $value =~ ^[1-9][0-9]*$ ]] || sweep_die "--jobs needs a positive integer, not '$value'"
+              JOBS=$value ;;
       --sshloginfile) SWEEP_HOSTS=$value ;;
+      --remote-bin) SWEEP_REMOTE_BIN=$value ;;
       *) [ -n "${SWEEP_OPT[${key#--}]+set}" ] || sweep_die "unknown option '$key' (try --help)"
          SWEEP_OPT[${key#--}]=$value ;;
     esac
   done
-  [[ $JOBS =~ ^[1-9][0-9]*$ ]] || sweep_die "--jobs needs a positive integer, not '$JOBS'"
-  [ -z "$SWEEP_HOSTS" ] || [ -r "$SWEEP_HOSTS" ] || sweep_die "cannot read --sshloginfile '$SWEEP_HOSTS'"
+  if [ -n "$SWEEP_HOSTS" ]; then
+    [ -r "$SWEEP_HOSTS" ] || sweep_die "cannot read --sshloginfile '$SWEEP_HOSTS'"
+    command -v ssh >/dev/null || sweep_die "--sshloginfile needs ssh (openssh-client)"
+    JOBS=${JOBS:-100%}   # GNU parallel: as many jobs on each host as it has cores
+  else
+    [ -z "$SWEEP_REMOTE_BIN" ] || sweep_die "--remote-bin goes with --sshloginfile"
+    JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+  fi
   OUT=${OUT:-$sweep_repo/Pipelines/results/$SWEEP_SCRIPT}
   mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 
@@ -86,7 +103,7 @@ sweep_init() {  # NAME "$@"
   else trap 'rm -rf "$SWEEP_SCRATCH"' EXIT; fi
   # With remote hosts every job makes its own instance: the scratch folder is only here.
   SWEEP_INLINE=0; [ -z "$SWEEP_HOSTS" ] || SWEEP_INLINE=1
-  export SWEEP_SCRATCH SWEEP_INLINE SWEEP_TIMEOUT=${SWEEP_TIMEOUT:-300}
+  export SWEEP_SCRATCH SWEEP_INLINE SWEEP_REMOTE_BIN SWEEP_TIMEOUT=${SWEEP_TIMEOUT:-300}
   sweep_begin "$SWEEP_SCRIPT"
 }
 
@@ -123,11 +140,14 @@ sweep_make_instance() {  # KEY PIPELINE
 }
 
 # One solve: prints its record. Runs on whichever host parallel picks, so it needs only bash,
-# jq, coreutils and the flatmin tools.
+# jq, coreutils and the flatmin tools (on a remote host, PARALLEL_SSHLOGIN is its sshlogin).
 sweep_job() {  # NAME GROUP X TRIAL LABEL KEY PIPELINE ARGS
   local name=$1 group=$2 x=$3 trial=$4 label=$5 key=$6 pipeline=$7 args=$8
-  local input=$SWEEP_SCRATCH/$key.frames err report status t0 t1 error=""
-  PATH="${FLATMIN_BIN:+$FLATMIN_BIN:}$PATH"
+  local input=$SWEEP_SCRATCH/$key.frames err report status t0 t1 error="" bin=$FLATMIN_BIN
+  [ "${PARALLEL_SSHLOGIN:-:}" = : ] || bin=${SWEEP_REMOTE_BIN:-$FLATMIN_BIN}
+  [ -x "$bin/solve-flat" ] || { echo "sweep: no solve-flat in $bin on $HOSTNAME (--remote-bin names the tools' folder there)" >&2; return 1; }
+  command -v jq >/dev/null || { echo "sweep: no jq on $HOSTNAME" >&2; return 1; }
+  PATH="$bin:$PATH"
   err=$(mktemp "${TMPDIR:-/tmp}/sweep-err.XXXXXX")
   t0=$(date +%s%N)
   if [ "$SWEEP_INLINE" = 1 ]; then
@@ -168,7 +188,8 @@ sweep_run() {
   if [ "$SWEEP_INLINE" = 0 ]; then
     parallel -j "$JOBS" --halt now,fail=1 --colsep '\t' sweep_make_instance {1} {2} < "$instances"
   else
-    hosts=(--sshloginfile "$SWEEP_HOSTS" --env sweep_job --env FLATMIN_BIN --env SWEEP_INLINE --env SWEEP_TIMEOUT)
+    hosts=(--sshloginfile "$SWEEP_HOSTS" --env sweep_job --env FLATMIN_BIN --env SWEEP_REMOTE_BIN
+           --env SWEEP_INLINE --env SWEEP_TIMEOUT)
   fi
   # Gradient methods (thousands of steps) first, so that the short solves fill the end and
   # every core stays busy until the last one.
