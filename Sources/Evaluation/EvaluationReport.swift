@@ -16,7 +16,7 @@ public struct EvaluationReport: Equatable, Sendable {
         "missing",
     ]
 
-    public private(set) var values: [String: JSONValue] = [:]
+    public private(set) var values: JSONObject = [:]
     /// Frames the stream lacks that some key needed, in the order they were noticed.
     public private(set) var missing: [String] = []
     /// Why keys whose frames are present were left null anyway (a dense matrix above the

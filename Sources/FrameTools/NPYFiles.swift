@@ -5,7 +5,7 @@ import Frames
 public enum NPYFiles {
     /// Reads an `.npy` file's header and streams its data into a new frame named `name`.
     @discardableResult
-    public static func importFile(path: String, name: String, attributes: [String: JSONValue],
+    public static func importFile(path: String, name: String, attributes: JSONObject,
                                   to writer: FrameWriter) throws -> FrameHeader {
         let source = try openForReading(path)
         let description = try readHeader(source, path: path)

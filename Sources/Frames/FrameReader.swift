@@ -128,7 +128,7 @@ public final class FrameReader {
         let magic = ZstdFraming.readUInt32(input.available, at: 0)
         guard magic == ZstdFraming.headerMagic else {
             if ZstdFraming.skippableMagicRange.contains(magic) {
-                throw FrameError(.malformed, String(format: "skippable frame with magic 0x%08X is not a frame header", magic))
+                throw FrameError(.malformed, "skippable frame with magic 0x\(String(magic, radix: 16, uppercase: true)) is not a frame header")
             }
             if magic == ZstdFraming.frameMagic {
                 throw FrameError(.malformed, "zstd frame without a frame header before it")

@@ -59,7 +59,7 @@ public enum StandardStreams {
 /// `--threads 1` and `--threads 2` write the same bytes.
 public func provenanceEntry(tool: String, arguments: [String] = Array(CommandLine.arguments.dropFirst()),
                             seed: UInt64? = nil) -> JSONValue {
-    var entry: [String: JSONValue] = [
+    var entry: JSONObject = [
         ProvenanceKey.tool: .string(tool),
         ProvenanceKey.version: .string(Toolkit.version),
         ProvenanceKey.arguments: .array(reproducingArguments(arguments).map { .string($0) }),
@@ -94,7 +94,7 @@ func reproducingArguments(_ arguments: [String]) -> [String] {
 }
 
 /// Appends a provenance entry to a frame's attributes.
-public func appendingProvenance(_ entry: JSONValue, to attributes: [String: JSONValue]) -> [String: JSONValue] {
+public func appendingProvenance(_ entry: JSONValue, to attributes: JSONObject) -> JSONObject {
     var attributes = attributes
     attributes[AttributeKey.provenance] = .array((attributes[AttributeKey.provenance]?.arrayValue ?? []) + [entry])
     return attributes

@@ -25,7 +25,7 @@ struct StreamEvaluationTests {
         estimate[0, 0] += 1e-3
         let (u, values, vt) = try LAPACK.svd(estimate)
         let roots = Matrix.diagonal(values.map { $0.squareRoot() })
-        let attributes: [String: JSONValue] = ["method": "flat", "rank": 4, "converged": true]
+        let attributes: JSONObject = ["method": "flat", "rank": 4, "converged": true]
         return [Frame(name: FrameName.truth, matrix: truth)]
             + Fixtures.gaussianFrames(truth: truth, measurements: 30, seed: 63)
             + Fixtures.gaussianFrames(truth: truth, measurements: 10, seed: 64, prefix: FrameName.holdoutPrefix)
