@@ -40,9 +40,9 @@ public enum NPY {
         guard preamble.count == preambleBytes, Array(preamble[0..<6]) == magic else {
             throw FrameError(.malformed, "payload is not a .npy file (bad magic)")
         }
-        switch preamble[6] {
-        case 1: return 2
-        case 2: return 4
+        switch (preamble[6], preamble[7]) {
+        case (1, 0): return 2
+        case (2, 0): return 4
         default: throw FrameError(.unsupportedVersion, "unsupported .npy version \(preamble[6]).\(preamble[7])")
         }
     }
