@@ -299,3 +299,21 @@ def test_python_gives_every_invalid_stream_its_verdict(name):
         assert error is None and len(names) == entry["error"]["frame_index"] + 1
     else:
         assert described(error) == entry["error_without_decoding"] and names == entry["frames_before"]
+
+
+@requires_swift_cli
+def test_swift_spells_every_double_as_python_does(tmp_path):
+    """Canonical numbers (FORMAT.md §1): for doubles of every exponent, subnormals and values
+    around the switch to scientific notation, the Swift writer's text is Python's repr."""
+    rng = np.random.default_rng(17)
+    bits = rng.integers(0, 2**63, 3000, dtype=np.uint64) | (rng.integers(0, 2, 3000, dtype=np.uint64) << np.uint64(63))
+    doubles = [float(x) for x in bits.view(np.float64) if np.isfinite(x)]
+    doubles += [float(x) for x in rng.standard_normal(500) * 10.0 ** rng.integers(-20, 20, 500)]
+    doubles += [10.0**k for k in range(-8, 20)] + [-(10.0**k) for k in range(-8, 20)] + [1e16 - 2, 1e16 + 2, 0.0001, 0.00009999999999999999]
+    doubles += [5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, 1.7976931348623157e308, 2.0**53, 2.0**63, -0.0, 0.0]
+    path = tmp_path / "doubles.frames"
+    flatframes.save(path, {"x": np.zeros(1)}, attributes={"x": {"doubles": doubles}})
+    (line,) = frames_cli("ls", "--json", path).splitlines()
+    expected = flatframes.canonical_json({"doubles": doubles})
+    assert b'"attributes":' + expected[:-1] in line
+    assert flatframes.canonical_json({"doubles": doubles}).decode() == '{"doubles":[' + ",".join(map(repr, doubles)) + "]}"
