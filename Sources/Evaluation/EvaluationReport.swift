@@ -28,7 +28,7 @@ public struct EvaluationReport: Equatable, Sendable {
         ("solve-flat", [FrameName.estimate, FrameName.estimateLeft], "solve"),
     ]
 
-    public private(set) var values: [String: JSONValue] = [:]
+    public private(set) var values: JSONObject = [:]
     /// `evaluate --tag key=value`: extra columns after the fixed keys, in the order given.
     public var tags: [Tag] = []
 

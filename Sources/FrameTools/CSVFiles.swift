@@ -5,7 +5,7 @@ import Frames
 public enum CSVFiles {
     /// Parses CSV text into a column-major frame of `dtype` (float64 or an integer type).
     public static func parse(_ text: String, name: String, dtype: DType = .float64,
-                             attributes: [String: JSONValue] = [:]) throws -> Frame {
+                             attributes: JSONObject = [:]) throws -> Frame {
         var rows: [[Substring]] = []
         var lineNumbers: [Int] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

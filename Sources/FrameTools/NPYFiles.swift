@@ -6,7 +6,7 @@ public enum NPYFiles {
     /// Reads an `.npy` file's header and streams its data into a new frame named `name`, once
     /// `budget` admits a frame of that size.
     @discardableResult
-    public static func importFile(path: String, name: String, attributes: [String: JSONValue],
+    public static func importFile(path: String, name: String, attributes: JSONObject,
                                   to writer: FrameWriter, budget: MemoryBudget? = nil) throws -> FrameHeader {
         let source = try openForReading(path)
         let description = try readHeader(source, path: path)

@@ -130,7 +130,7 @@ public struct Frame: Sendable, Equatable {
         self.data = data
     }
 
-    public init(name: String, shape: [Int], data: FrameData, attributes: [String: JSONValue] = [:]) {
+    public init(name: String, shape: [Int], data: FrameData, attributes: JSONObject = [:]) {
         self.init(header: FrameHeader(name: name, dtype: data.dtype, shape: shape, order: .columnMajor,
                                       attributes: attributes),
                   data: data)

@@ -44,12 +44,13 @@ public struct FrameError: Error, Sendable, CustomStringConvertible, Equatable {
         return context.isEmpty ? message : "\(message) (\(context.joined(separator: ", ")))"
     }
 
-    /// The same error with the frame it happened in, unless it already names one.
+    /// The same error with the frame it happened in, unless it already names one; a name the
+    /// error found itself (in a header that failed its checks) is kept.
     func locating(frame index: Int, name: String?) -> FrameError {
         var located = self
         if located.frameIndex == nil {
             located.frameIndex = index
-            located.frameName = name
+            located.frameName = located.frameName ?? name
         }
         return located
     }

@@ -5,15 +5,17 @@ public struct FrameHeader: Sendable, Equatable {
     public static let formatVersion: Int64 = 1
     /// Largest rank a header may declare; keeps a hostile header from making us build huge shapes.
     public static let maximumRank = 8
+    /// Largest extent: every index fits a signed 32-bit integer, as BLAS and LAPACK take them.
+    public static let maximumExtent = Int64(Int32.max)
 
     public var name: String
     public var dtype: DType
     public var shape: [Int]
     public var order: StorageOrder
-    public var attributes: [String: JSONValue]
+    public var attributes: JSONObject
 
     public init(name: String, dtype: DType, shape: [Int], order: StorageOrder = .columnMajor,
-                attributes: [String: JSONValue] = [:]) {
+                attributes: JSONObject = [:]) {
         self.name = name
         self.dtype = dtype
         self.shape = shape
@@ -57,23 +59,43 @@ public struct FrameHeader: Sendable, Equatable {
         ])
     }
 
-    /// Parses and checks a header's JSON. Returns the header and the `.npy` length it declares,
-    /// which the payload must then match.
+    /// Parses and checks a header's JSON (FORMAT.md §1, reader checks, in their order). Returns
+    /// the header and the `.npy` length it declares, which the payload must then match. Errors
+    /// name the frame whenever the JSON holds a usable name, however wrong the rest is.
     static func parse(json bytes: some Collection<UInt8>) throws -> (header: FrameHeader, npyBytes: Int) {
         let value: JSONValue
         do {
             value = try JSONValue.decode(bytes)
-        } catch {
-            throw FrameError(.malformed, "header is not valid JSON")
+        } catch let error as JSONDecodingError {
+            throw FrameError(.malformed, message(for: error.problem))
         }
         guard case .object(let fields) = value else {
             throw FrameError(.malformed, "header is not a JSON object")
         }
-        guard fields["format"]?.stringValue == formatName else {
+        let knownName = fields["name"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            return try parse(fields: fields)
+        } catch var error as FrameError {
+            error.frameName = knownName
+            throw error
+        }
+    }
+
+    static func message(for problem: JSONDecodingError.Problem) -> String {
+        switch problem {
+        case .invalid: return "header is not valid JSON"
+        case .integerOutOfRange: return "header has an integer outside the 64-bit range"
+        case .doubleOutOfRange: return "header has a number beyond the range of a double"
+        case .duplicateKey(let key): return "header has the key \(JSONValue.string(key).encodedString()) twice in one object"
+        }
+    }
+
+    private static func parse(fields: JSONObject) throws -> (header: FrameHeader, npyBytes: Int) {
+        guard fields["format"] == .string(formatName) else {
             throw FrameError(.malformed, "header does not say format '\(formatName)'")
         }
         guard case .integer(let version) = fields["version"] else {
-            throw FrameError(.malformed, "header has no version")
+            throw FrameError(.malformed, "header has no integer version")
         }
         guard version == formatVersion else {
             throw FrameError(.unsupportedVersion, "format version \(version) is not supported (this reader knows \(formatVersion))")
@@ -85,15 +107,15 @@ public struct FrameHeader: Sendable, Equatable {
             throw FrameError(.malformed, "header has no dtype")
         }
         guard let dtype = DType(rawValue: dtypeName) else {
-            throw FrameError(.malformed, "unknown dtype '\(dtypeName)'")
+            throw FrameError(.malformed, "unknown dtype \(JSONValue.string(dtypeName).encodedString())")
         }
         guard let extents = fields["shape"]?.arrayValue, extents.count <= maximumRank else {
             throw FrameError(.malformed, "header shape is missing or has more than \(maximumRank) dimensions")
         }
         var shape: [Int] = []
         for extent in extents {
-            guard case .integer(let n) = extent, n >= 0, n <= Int64(Int32.max) else {
-                throw FrameError(.malformed, "header shape has an invalid extent")
+            guard case .integer(let n) = extent, n >= 0, n <= maximumExtent else {
+                throw FrameError(.malformed, "header shape has an extent that is not an integer from 0 to \(maximumExtent)")
             }
             shape.append(Int(n))
         }
@@ -106,11 +128,8 @@ public struct FrameHeader: Sendable, Equatable {
         guard case .integer(let npyBytes) = fields["npy_bytes"], npyBytes >= 0 else {
             throw FrameError(.malformed, "header has no integer npy_bytes")
         }
-        let attributes: [String: JSONValue]
-        switch fields["attributes"] {
-        case nil: attributes = [:]
-        case .object(let members)?: attributes = members
-        default: throw FrameError(.malformed, "header attributes must be a JSON object")
+        guard case .object(let attributes) = fields["attributes"] else {
+            throw FrameError(.malformed, "header has no attributes object")
         }
         let header = FrameHeader(name: name, dtype: dtype, shape: shape, order: order, attributes: attributes)
         guard npyBytes > Int64(header.dataBytes) else {

@@ -38,6 +38,14 @@ public final class FrameReader {
     /// The `.npy` length the current header declares: the frame's decompressed size.
     public private(set) var declaredNpyBytes = 0
     private var payloadPending = false
+    /// Stream offset of the part being read, the frame header or the payload: what errors name
+    /// (FORMAT.md §4).
+    private var partStart = 0
+    /// While decoding: payload bytes zstd may have before the next block header must be checked,
+    /// so that a decoding reader meets framing faults where a skipping one does.
+    private var unframedBytes = 0
+    private var payloadFraming = PayloadFraming.blocks
+    private enum PayloadFraming { case blocks, checksum, ended }
 
     public init(source: ByteSource, limits: FrameLimits = FrameLimits()) {
         self.input = BufferedInput(source)
@@ -57,6 +65,7 @@ public final class FrameReader {
         return try locating {
             guard try !input.atEnd() else { return nil }
             frameIndex += 1
+            partStart = input.offset
             let (parsed, raw, npyBytes) = try readHeader()
             header = parsed
             rawHeader = raw
@@ -123,7 +132,7 @@ public final class FrameReader {
         let magic = ZstdFraming.readUInt32(input.available, at: 0)
         guard magic == ZstdFraming.headerMagic else {
             if ZstdFraming.skippableMagicRange.contains(magic) {
-                throw FrameError(.malformed, String(format: "skippable frame with magic 0x%08X is not a frame header", magic))
+                throw FrameError(.malformed, "skippable frame with magic 0x\(String(magic, radix: 16, uppercase: true)) is not a frame header")
             }
             if magic == ZstdFraming.frameMagic {
                 throw FrameError(.malformed, "zstd frame without a frame header before it")
@@ -160,6 +169,7 @@ public final class FrameReader {
     private func walkPayload(forwardingTo writer: FrameWriter?) throws -> Int {
         _ = try pendingHeader()
         payloadPending = false
+        partStart = input.offset
         return try locating {
             let frame = try payloadFrameHeader()
             if let writer { try writer.writeVerbatim(rawHeader) }
@@ -211,8 +221,10 @@ public final class FrameReader {
                                _ body: ((UnsafeMutableRawBufferPointer) throws -> Void) throws -> Void) throws {
         let current = try pendingHeader()
         payloadPending = false
+        partStart = input.offset
         try locating {
-            _ = try payloadFrameHeader()
+            unframedBytes = try payloadFrameHeader().headerBytes
+            payloadFraming = .blocks
             if let writer { try writer.writeVerbatim(rawHeader) }
             ZSTD_DCtx_reset(decompressor, ZSTD_reset_session_only)
             var frameEnded = false
@@ -276,7 +288,8 @@ public final class FrameReader {
     private func decompressStep(_ output: inout ZSTD_outBuffer, frameEnded: inout Bool,
                                 forwardingTo writer: FrameWriter?) throws {
         let outputBefore = output.pos
-        let available = input.available
+        try checkFramingAhead()
+        let available = UnsafeRawBufferPointer(rebasing: input.available.prefix(unframedBytes))
         var zInput = ZSTD_inBuffer(src: available.baseAddress, size: available.count, pos: 0)
         let result = ZSTD_decompressStream(decompressor, &output, &zInput)
         if ZSTD_isError(result) != 0 {
@@ -287,21 +300,44 @@ public final class FrameReader {
         if zInput.pos > 0 {
             try writer?.writeVerbatim(UnsafeRawBufferPointer(rebasing: available[0..<zInput.pos]))
             input.consume(zInput.pos)
+            unframedBytes -= zInput.pos
         }
         if result == 0 {
             frameEnded = true
-        } else if zInput.pos == 0, output.pos == outputBefore, try !input.fill() {
-            // zstd made no progress with what it had and nothing more is coming.
-            throw truncatedPayload()
+        } else if zInput.pos == 0, output.pos == outputBefore {
+            // zstd made no progress with what it had: it needs bytes past the checksum, which
+            // its own framing cannot, or more bytes than the stream has.
+            if payloadFraming == .ended, unframedBytes == 0 {
+                throw FrameError(.corrupt, "payload cannot be decoded: the zstd frame does not end with its checksum")
+            }
+            if try !input.fill() { throw truncatedPayload() }
         }
     }
 
-    /// Attaches the current frame and stream offset to errors thrown by `body`.
+    /// Once zstd has had every byte up to the next block header, checks that header as
+    /// `walkPayload` does, and lets zstd have the block (or, after the last, the checksum).
+    private func checkFramingAhead() throws {
+        guard unframedBytes == 0 else { return }
+        switch payloadFraming {
+        case .blocks:
+            guard try input.ensure(3) else { throw truncatedPayload() }
+            let block = try ZstdFraming.parseBlockHeader(input.available)
+            unframedBytes = 3 + block.contentBytes
+            if block.isLast { payloadFraming = .checksum }
+        case .checksum:
+            unframedBytes = 4
+            payloadFraming = .ended
+        case .ended:
+            break
+        }
+    }
+
+    /// Attaches the current frame and the start of the part being read to errors thrown by `body`.
     private func locating<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch var error as FrameError {
-            if error.byteOffset == nil { error.byteOffset = input.offset }
+            if error.byteOffset == nil { error.byteOffset = partStart }
             if frameIndex >= 0 { error = error.locating(frame: frameIndex, name: header?.name) }
             throw error
         }

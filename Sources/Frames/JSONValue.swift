@@ -1,16 +1,15 @@
-import Foundation
-
 /// A JSON document held as a value, so frame attributes can carry any structure a stage
-/// wants while the format stays self-describing. Integers are kept apart from doubles so
-/// that seeds and counts survive a round trip exactly.
-public enum JSONValue: Sendable, Equatable, Hashable {
+/// wants while the format stays self-describing. Integers (JSON numbers written without a
+/// fraction or exponent) are kept apart from doubles, so that seeds and counts survive a round
+/// trip exactly; FORMAT.md §1 gives the rules both kinds follow.
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case integer(Int64)
     case double(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 
     public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
@@ -49,42 +48,37 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         return nil
     }
 
-    public var objectValue: [String: JSONValue]? {
+    public var objectValue: JSONObject? {
         if case .object(let o) = self { return o }
         return nil
     }
-}
 
-extension JSONValue: Codable {
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let b = try? container.decode(Bool.self) {
-            self = .bool(b)
-        } else if let i = try? container.decode(Int64.self) {
-            self = .integer(i)
-        } else if let d = try? container.decode(Double.self) {
-            self = .double(d)
-        } else if let s = try? container.decode(String.self) {
-            self = .string(s)
-        } else if let a = try? container.decode([JSONValue].self) {
-            self = .array(a)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
+    /// Values are equal when they encode to the same JSON: doubles compare by their bits, so
+    /// `-0.0` differs from `0.0`, and an integer never equals a double.
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.integer(let x), .integer(let y)): return x == y
+        case (.double(let x), .double(let y)): return x.bitPattern == y.bitPattern
+        case (.string(let x), .string(let y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)): return x == y
+        default: return false
         }
     }
 
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
+    public func hash(into hasher: inout Hasher) {
         switch self {
-        case .null: try container.encodeNil()
-        case .bool(let b): try container.encode(b)
-        case .integer(let i): try container.encode(i)
-        case .double(let d): try container.encode(d)
-        case .string(let s): try container.encode(s)
-        case .array(let a): try container.encode(a)
-        case .object(let o): try container.encode(o)
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(1); hasher.combine(b)
+        case .integer(let i): hasher.combine(2); hasher.combine(i)
+        case .double(let d): hasher.combine(3); hasher.combine(d.bitPattern)
+        case .string(let s):
+            hasher.combine(4)
+            for byte in s.utf8 { hasher.combine(byte) }
+        case .array(let a): hasher.combine(5); hasher.combine(a)
+        case .object(let o): hasher.combine(6); hasher.combine(o)
         }
     }
 }
@@ -99,38 +93,6 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
-    }
-}
-
-extension JSONValue {
-    /// Compact JSON with sorted keys: equal values always give equal bytes, which keeps
-    /// streams byte-identical from run to run.
-    public func encodedBytes() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: it has no non-conforming floats unless a
-        // caller stored NaN or infinity, which we spell as strings below.
-        let data = (try? encoder.encode(self.replacingNonFiniteNumbers())) ?? Data("null".utf8)
-        return [UInt8](data)
-    }
-
-    public func encodedString() -> String {
-        String(decoding: encodedBytes(), as: UTF8.self)
-    }
-
-    public static func decode(_ bytes: some Collection<UInt8>) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-    }
-
-    /// JSON has no NaN or infinity; they are written as the strings NumPy's `repr` uses.
-    private func replacingNonFiniteNumbers() -> JSONValue {
-        switch self {
-        case .double(let d) where d.isNaN: return .string("nan")
-        case .double(let d) where d.isInfinite: return .string(d > 0 ? "inf" : "-inf")
-        case .array(let a): return .array(a.map { $0.replacingNonFiniteNumbers() })
-        case .object(let o): return .object(o.mapValues { $0.replacingNonFiniteNumbers() })
-        default: return self
-        }
+        self = .object(JSONObject(elements))
     }
 }

@@ -40,9 +40,9 @@ public enum NPY {
         guard preamble.count == preambleBytes, Array(preamble[0..<6]) == magic else {
             throw FrameError(.malformed, "payload is not a .npy file (bad magic)")
         }
-        switch preamble[6] {
-        case 1: return 2
-        case 2: return 4
+        switch (preamble[6], preamble[7]) {
+        case (1, 0): return 2
+        case (2, 0): return 4
         default: throw FrameError(.unsupportedVersion, "unsupported .npy version \(preamble[6]).\(preamble[7])")
         }
     }
@@ -55,30 +55,41 @@ public enum NPY {
 
     /// Parses the Python-literal dict `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`.
     public static func parseDict(_ bytes: [UInt8]) throws -> Description {
+        guard bytes.allSatisfy({ $0 < 0x80 }) else {
+            throw FrameError(.malformed, ".npy header dict is not ASCII")
+        }
         var parser = LiteralParser(bytes: bytes)
         var descr: String?
         var fortran: Bool?
         var shape: [Int]?
+        var keys: Set<String> = []
         try parser.expect("{")
         while try !parser.consumeIf("}") {
             let key = try parser.string()
+            guard keys.insert(key).inserted else {
+                throw FrameError(.malformed, ".npy header has the key \(JSONValue.string(key).encodedString()) twice")
+            }
             try parser.expect(":")
             switch key {
             case "descr": descr = try parser.string()
             case "fortran_order": fortran = try parser.boolean()
             case "shape": shape = try parser.integerTuple()
-            default: throw FrameError(.malformed, ".npy header has unknown key '\(key)'")
+            default: throw FrameError(.malformed, ".npy header has unknown key \(JSONValue.string(key).encodedString())")
             }
             if try !parser.consumeIf(",") {
                 try parser.expect("}")
                 break
             }
         }
+        parser.skipSpace()
+        guard parser.position == bytes.count else {
+            throw FrameError(.malformed, ".npy header dict has bytes after its closing brace")
+        }
         guard let descr, let fortran, let shape else {
             throw FrameError(.malformed, ".npy header lacks descr, fortran_order or shape")
         }
         guard let dtype = DType(npyDescriptor: descr) else {
-            throw FrameError(.malformed, ".npy dtype '\(descr)' is not supported (float64, float32, int64, int32, uint8, little-endian)")
+            throw FrameError(.malformed, ".npy dtype \(JSONValue.string(descr).encodedString()) is not supported (float64, float32, int64, int32, uint8, little-endian)")
         }
         guard FrameHeader.elementCount(of: shape) != nil else {
             throw FrameError(.tooLarge, ".npy shape \(shape) holds more elements than can be addressed")

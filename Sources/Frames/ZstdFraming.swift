@@ -31,6 +31,9 @@ enum ZstdFraming {
         guard descriptor & 0x08 == 0 else {
             throw FrameError(.malformed, "payload zstd frame header has its reserved bit set")
         }
+        guard descriptor & 0x03 == 0 else {
+            throw FrameError(.malformed, "payload zstd frame names a dictionary")
+        }
         let headerBytes = frameHeaderBytes(descriptor: descriptor)
         precondition(bytes.count >= headerBytes)
         let singleSegment = descriptor & 0x20 != 0

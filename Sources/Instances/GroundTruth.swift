@@ -181,7 +181,7 @@ extension GroundTruth {
     /// normalization and spikiness, so a script finds it on `truth_left` whether or not the
     /// stream has `truth`. Every frame gets `provenance` as its one provenance entry.
     public func frames(provenance: JSONValue) -> [Frame] {
-        var description: [String: JSONValue] = [
+        var description: JSONObject = [
             AttributeKey.rows: .integer(Int64(specification.rows)),
             AttributeKey.columns: .integer(Int64(specification.columns)),
             AttributeKey.rank: .integer(Int64(specification.totalRank)),

@@ -248,7 +248,7 @@ private func writeMeasurementSet(truth: MeasuredTruth, count: Int, purpose: UInt
                                            threads: spec.threads)
         return Matrix(rows: rows, columns: columns, columnMajor: values)
     }
-    let attributes: [String: JSONValue] = [AttributeKey.provenance: [provenance]]
+    let attributes: JSONObject = [AttributeKey.provenance: [provenance]]
     var operatorFrames: [Frame] = []
     var operatorFrameNames: [String] = []
     var observed: Set<Int> = []
@@ -332,7 +332,7 @@ private func writeMeasurementSet(truth: MeasuredTruth, count: Int, purpose: UInt
 /// next is drawn and accumulating A(X) = Σ_c x_c · (column c of the m × d1·d2 matrix) as it
 /// goes, so the operator is never held in memory: at 400 MB it would be most of the cost.
 /// The values are those of `ParallelNormals.array` over the whole array.
-private func writeGaussianSensing(truth: Matrix, count m: Int, name: String, attributes: [String: JSONValue],
+private func writeGaussianSensing(truth: Matrix, count m: Int, name: String, attributes: JSONObject,
                                   seed: UInt64, streamBase: UInt64, threads: Int, to writer: FrameWriter,
                                   progress: (String) -> Void) throws -> [Double] {
     let total = m * truth.rows * truth.columns

@@ -89,7 +89,7 @@ public struct OutlierRecord: Sendable, Equatable {
     }
 
     /// The two frames that carry the record, both with `attributes`.
-    public func frames(attributes: [String: JSONValue]) -> [Frame] {
+    public func frames(attributes: JSONObject) -> [Frame] {
         [Frame(name: FrameName.outlierSupport, integers: support, shape: [count], attributes: attributes),
          Frame(name: FrameName.outlierValues, vector: values, attributes: attributes)]
     }

@@ -78,7 +78,7 @@ public final class SparseCorruptionStage {
             throw InstanceError("the stream holds '\(present)' for '\(target)' but no '\(missing)'")
         }
 
-        var attributes: [String: JSONValue] = [
+        var attributes: JSONObject = [
             OutlierAttributeKey.target: .string(target),
             OutlierAttributeKey.count: .integer(Int64(record.count)),
             OutlierAttributeKey.magnitude: .double(added.magnitude),

@@ -4,15 +4,15 @@ import LinearAlgebra
 /// A frame is how a matrix crosses a pipe; these conversions are the only place the two
 /// meet, so every tool reads and writes matrices the same way.
 extension Frame {
-    public init(name: String, matrix: Matrix, attributes: [String: JSONValue] = [:]) {
+    public init(name: String, matrix: Matrix, attributes: JSONObject = [:]) {
         self.init(name: name, shape: [matrix.rows, matrix.columns], data: .float64(matrix.storage), attributes: attributes)
     }
 
-    public init(name: String, vector: [Double], attributes: [String: JSONValue] = [:]) {
+    public init(name: String, vector: [Double], attributes: JSONObject = [:]) {
         self.init(name: name, shape: [vector.count], data: .float64(vector), attributes: attributes)
     }
 
-    public init(name: String, integers: [Int], shape: [Int], attributes: [String: JSONValue] = [:]) {
+    public init(name: String, integers: [Int], shape: [Int], attributes: JSONObject = [:]) {
         self.init(name: name, shape: shape, data: .int64(integers.map(Int64.init)), attributes: attributes)
     }
 }

@@ -71,7 +71,7 @@ public enum StandardStreams {
 public func provenanceEntry(tool: String, arguments: [String] = Array(CommandLine.arguments.dropFirst()),
                             seed: UInt64? = nil, inputs: [String?] = []) -> JSONValue {
     let streams = Set(inputs.compactMap { $0 })
-    var entry: [String: JSONValue] = [
+    var entry: JSONObject = [
         ProvenanceKey.tool: .string(tool),
         ProvenanceKey.version: .string(Toolkit.version),
         ProvenanceKey.arguments: .array(reproducingArguments(arguments).filter { !streams.contains($0) }.map { .string($0) }),
@@ -106,7 +106,7 @@ func reproducingArguments(_ arguments: [String]) -> [String] {
 }
 
 /// Appends a provenance entry to a frame's attributes.
-public func appendingProvenance(_ entry: JSONValue, to attributes: [String: JSONValue]) -> [String: JSONValue] {
+public func appendingProvenance(_ entry: JSONValue, to attributes: JSONObject) -> JSONObject {
     var attributes = attributes
     attributes[AttributeKey.provenance] = .array((attributes[AttributeKey.provenance]?.arrayValue ?? []) + [entry])
     return attributes

@@ -231,7 +231,7 @@ extension FramesCommand {
 
         func run() throws {
             try runTool("frames import") {
-                var attributes: [String: JSONValue] = [:]
+                var attributes: JSONObject = [:]
                 for pair in self.attributes {
                     guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
                         throw ToolError("--attr takes KEY=VALUE, got '\(pair)'")

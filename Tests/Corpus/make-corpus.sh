@@ -93,7 +93,8 @@ stream empty 'true'
 (cd "$corpus" && cat valid/truth-rank1.frames valid/truth-dense.frames > valid/concatenated.frames)
 commands+=(concatenated "cat valid/truth-rank1.frames valid/truth-dense.frames")
 
-# The manifest, from the tools' listing and the zstd CLI's decompression.
+# The manifest, from the tools' listing, the header bytes read by Python's json module and the
+# zstd CLI's decompression; then the hand-made streams (edge/, invalid/) after these.
 python3 - "$corpus" "${commands[@]}" <<'PY'
 import hashlib
 import io
@@ -104,6 +105,10 @@ import subprocess
 import sys
 
 import numpy as np
+import zstandard
+
+sys.path.insert(0, sys.argv[1])
+import handmade
 
 corpus, pairs = sys.argv[1], sys.argv[2:]
 commands = dict(zip(pairs[::2], pairs[1::2]))
@@ -124,6 +129,17 @@ def npy_files(data):
         source.seek(end)
 
 
+def header_texts(data):
+    """Each frame's header JSON, split by hand as FORMAT.md §1 says; payloads are skipped by
+    python-zstandard's decompression, which stops at the end of a zstd frame."""
+    while data:
+        length = int.from_bytes(data[4:8], "little")
+        yield data[8 : 8 + length]
+        decompressor = zstandard.ZstdDecompressor().decompressobj()
+        decompressor.decompress(data[8 + length :])
+        data = decompressor.unused_data
+
+
 streams = []
 for name in commands:
     path = os.path.join(corpus, "valid", f"{name}.frames")
@@ -132,24 +148,18 @@ for name in commands:
     # (zstd refuses an empty file, which is the empty stream.)
     content = subprocess.run(["zstd", "-dcq", path], capture_output=True, check=True).stdout if os.path.getsize(path) else b""
     payloads = list(npy_files(content))
-    assert len(payloads) == len(listing), path
+    with open(path, "rb") as stream:
+        headers = [json.loads(text) for text in header_texts(stream.read())]
+    assert len(payloads) == len(listing) == len(headers), path
     frames = []
-    for entry, (npy, array_data) in zip(listing, payloads):
-        assert len(npy) == entry["npy_bytes"], (path, entry["name"])
+    for entry, header, (npy, array_data) in zip(listing, headers, payloads):
+        assert len(npy) == entry["npy_bytes"] == header["npy_bytes"], (path, entry["name"])
         frames.append({key: entry[key] for key in ("name", "dtype", "shape", "order", "npy_bytes")}
                       | {"npy_sha256": hashlib.sha256(npy).hexdigest(),
-                         "data_sha256": hashlib.sha256(array_data).hexdigest(), "attributes": entry["attributes"]})
+                         "data_sha256": hashlib.sha256(array_data).hexdigest(), "attributes": header["attributes"],
+                         "attributes_json": handmade.canonical(header["attributes"])})
     streams.append({"file": f"valid/{name}.frames", "valid": True, "made_by": commands[name], "frames": frames})
-# One line per frame: readable, and a change shows up as the frames it touches.
-lines = ['{"corpus": "flatmin-frame streams", "format_version": 1, "streams": [']
-for number, stream in enumerate(streams):
-    head = {key: stream[key] for key in ("file", "valid", "made_by")}
-    lines.append(" " + json.dumps(head, ensure_ascii=False)[:-1] + ', "frames": [')
-    lines += [f"  {json.dumps(frame, ensure_ascii=False)}{',' if i < len(stream['frames']) - 1 else ''}"
-              for i, frame in enumerate(stream["frames"])]
-    lines.append(" ]}" + ("," if number < len(streams) - 1 else ""))
-lines.append("]}")
-with open(os.path.join(corpus, "manifest.json"), "w") as out:
-    out.write("\n".join(lines) + "\n")
+handmade.make()
+handmade.write_manifest(streams + handmade.streams)
 PY
 echo "wrote $(ls "$corpus/valid" | wc -l) streams ($(du -sh "$corpus/valid" | cut -f1)) and $corpus/manifest.json"

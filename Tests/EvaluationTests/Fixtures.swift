@@ -16,7 +16,7 @@ enum Fixtures {
     static func gaussianFrames(truth: Matrix, measurements m: Int, seed: UInt64, prefix: String = "") -> [Frame] {
         let sensing = gaussianMatrix(rows: m, columns: truth.rows * truth.columns, seed: seed)
         let observations = GaussianSensing(sensing: sensing, rows: truth.rows, columns: truth.columns).apply(truth)
-        let attributes: [String: JSONValue] = [
+        let attributes: JSONObject = [
             AttributeKey.operatorFamily: "gaussian",
             AttributeKey.rows: .integer(Int64(truth.rows)), AttributeKey.columns: .integer(Int64(truth.columns)),
             AttributeKey.operatorFrames: [.string(prefix + FrameName.sensing)],

@@ -26,7 +26,7 @@ struct StreamEvaluationTests {
         let (u, values, vt) = try LAPACK.svd(estimate)
         let roots = Matrix.diagonal(values.map { $0.squareRoot() })
         let provenance: JSONValue = .array([.object(["tool": "solve-flat", "arguments": .array(["--width", "4"]), "seed": 9])])
-        let attributes: [String: JSONValue] = ["method": "flat", "rank": 4, "converged": true, "provenance": provenance]
+        let attributes: JSONObject = ["method": "flat", "rank": 4, "converged": true, "provenance": provenance]
         return [Frame(name: FrameName.truth, matrix: truth)]
             + Fixtures.gaussianFrames(truth: truth, measurements: 30, seed: 63)
             + Fixtures.gaussianFrames(truth: truth, measurements: 10, seed: 64, prefix: FrameName.holdoutPrefix)

@@ -19,7 +19,7 @@ import TestSupport
     }
 
     @Test func attributesKeepTheirTypes() throws {
-        let attributes: [String: JSONValue] = [
+        let attributes: JSONObject = [
             "seed": .integer(9_007_199_254_740_993),  // 2^53 + 1: would not survive as a double
             "sigma": .double(0.125),
             "provenance": [["tool": "test", "arguments": ["--x", "1"]]],

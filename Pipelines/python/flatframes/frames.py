@@ -15,9 +15,10 @@ import itertools
 import json
 import math
 import os
+import re
 import struct
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Collection, Iterable, Iterator, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, BinaryIO, Callable, Collection, Iterable, Iterator, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import zstandard
@@ -52,32 +53,44 @@ DTYPES: dict[str, np.dtype] = {
 }
 _DTYPE_NAMES = {dtype: name for name, dtype in DTYPES.items()}
 
-# The Swift tools hold JSON integers as Int64; larger ones would reach them as rounded doubles.
+# JSON integers are 64-bit signed (FORMAT.md §1): both readers refuse others, writers never make them.
 _INT64_RANGE = range(-(2**63), 2**63)
-# The Swift reader refuses shapes whose element count, times 16, overflows Int64.
+#: Deepest nesting of arrays and objects a header may have, the header object counting as 1.
+MAX_JSON_NESTING = 64
+# A shape's element count, times 16, must fit a signed 64-bit integer (FORMAT.md §1).
 _MAX_ELEMENTS = (2**63 - 1) // 16
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# How python-zstandard prefixes libzstd's error names.
+_ZSTD_ERROR_PREFIX = "zstd decompressor error: "
+_ZSTD_CHECKSUM_ERROR = "Restored data doesn't match checksum"
 
 Order = Literal["F", "C"]
+
+#: The classes of error (FORMAT.md §4), as the Swift reader's ``FrameError.Kind`` names them.
+ErrorKind = Literal["truncated", "malformed", "unsupportedVersion", "inconsistent", "corrupt", "tooLarge"]
 
 
 class FrameError(Exception):
     """A stream that is not a valid frame stream.
 
-    The message locates the problem the way the Swift tools do:
-    ``checksum mismatch: payload is corrupt (frame 2 'observations', byte 4096)``.
-    ``byte_offset`` is where the bad part starts in the stream (the frame's header, its
-    payload, or a zstd block inside it), or the stream's length when it was cut short.
+    The message locates the problem the way the Swift tools do, and says the same words for
+    the same fault (FORMAT.md §4): ``checksum mismatch: payload is corrupt (frame 2
+    'observations', byte 4096)``. ``kind`` is the class of fault (``truncated``,
+    ``malformed``, ``unsupportedVersion``, ``inconsistent``, ``corrupt``, ``tooLarge``);
+    ``byte_offset`` is where the part holding the fault starts in the stream: the frame's
+    header, or its payload.
 
     >>> try:
     ...     list(read_frames(b"not a stream"))
     ... except FrameError as error:
-    ...     print(error)
-    not a frame stream (bad magic) (frame 0, byte 0)
+    ...     print(error.kind, error)
+    malformed not a frame stream (bad magic) (frame 0, byte 0)
     """
 
     def __init__(self, reason: str, frame_index: Optional[int] = None, frame_name: Optional[str] = None,
-                 byte_offset: Optional[int] = None):
+                 byte_offset: Optional[int] = None, kind: ErrorKind = "malformed"):
         self.reason = reason
+        self.kind = kind
         self.frame_index = frame_index
         self.frame_name = frame_name
         self.byte_offset = byte_offset
@@ -88,9 +101,9 @@ class FrameError(Exception):
             context.append(f"byte {byte_offset}")
         super().__init__(f"{reason} ({', '.join(context)})" if context else reason)
 
-    def located(self, frame_index: int, frame_name: Optional[str]) -> "FrameError":
-        """The same error, naming the frame it happened in."""
-        return FrameError(self.reason, frame_index, frame_name, self.byte_offset)
+    def located(self, frame_index: int, frame_name: Optional[str], byte_offset: int) -> "FrameError":
+        """The same error, naming the frame and the start of the part it happened in."""
+        return FrameError(self.reason, frame_index, frame_name, byte_offset, self.kind)
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,8 +160,8 @@ def read_frames(source: Source = "-", *, names: Optional[Collection[str]] = None
     other means. With ``names``, only frames of those names are decoded and yielded; the
     others are passed over on their zstd framing without being decompressed. Frames whose
     ``.npy`` payload exceeds ``max_frame_bytes`` (default: half of physical memory, as in the
-    Swift tools) are refused before anything is allocated for them. Raises ``FrameError`` at
-    the first problem, after yielding the good frames before it.
+    Swift tools' ``--max-frame-bytes``) are refused before anything is allocated for them.
+    Raises ``FrameError`` at the first problem, after yielding the good frames before it.
 
     >>> data = to_bytes([("a", np.arange(3)), ("b", np.eye(2), {"kind": "identity"})])
     >>> for frame in read_frames(data):
@@ -160,9 +173,9 @@ def read_frames(source: Source = "-", *, names: Optional[Collection[str]] = None
     """
     wanted = None if names is None else frozenset(names)
     with open_source(source) as stream:
-        for raw in _scan(stream, max_frame_bytes):
-            if wanted is None or raw.header["name"] in wanted:
-                yield _decode(raw)
+        for raw in _scan(stream, max_frame_bytes, lambda header: wanted is None or header["name"] in wanted):
+            if raw.frame is not None:
+                yield raw.frame
 
 
 def iter_raw_frames(source: Source = "-", *,
@@ -182,7 +195,7 @@ def iter_raw_frames(source: Source = "-", *,
     True
     """
     with open_source(source) as stream:
-        for raw in _scan(stream, max_frame_bytes):
+        for raw in _scan(stream, max_frame_bytes, lambda header: False):
             yield raw.header, raw.data
 
 
@@ -191,8 +204,7 @@ class _RawFrame:
     index: int
     header: dict
     data: bytes  # the whole frame, as it is in the stream
-    stream_offset: int  # where the frame starts in the stream
-    payload_start: int  # where its zstd payload frame starts, within `data`
+    frame: Optional[Frame]  # decoded, when asked for
 
 
 class _Input:
@@ -217,15 +229,11 @@ class _Input:
         self.offset += len(data)
         return data
 
-    def read_exactly(self, count: int, where: str) -> bytes:
-        data = self.read(count)
-        if len(data) < count:
-            raise FrameError(f"stream ends inside {where}", byte_offset=self.offset)
-        return data
 
-
-def _scan(file: BinaryIO, max_frame_bytes: Optional[int]) -> Iterator[_RawFrame]:
-    """Reads frame after frame, checking each header and the framing of each payload."""
+def _scan(file: BinaryIO, max_frame_bytes: Optional[int],
+          decode: Callable[[dict], bool]) -> Iterator[_RawFrame]:
+    """Reads frame after frame, checking each header and the framing of each payload, and
+    decoding the payloads of the headers ``decode`` picks."""
     stream = _Input(file)
     limit = default_max_frame_bytes() if max_frame_bytes is None else max_frame_bytes
     for index in itertools.count():
@@ -236,17 +244,23 @@ def _scan(file: BinaryIO, max_frame_bytes: Optional[int]) -> Iterator[_RawFrame]
         name = None
         try:
             if len(prefix) < 8:
-                raise FrameError("stream ends inside a frame header", byte_offset=stream.offset)
-            header_json = _read_header_json(stream, prefix, frame_start)
-            header = _parse_header(header_json, frame_start)
+                raise FrameError("stream ends inside a frame header", kind="truncated")
+            header_json = _read_header_json(stream, prefix)
+            header = _parse_header(header_json)
             if isinstance(header.get("name"), str) and header["name"]:
                 name = header["name"]
-            _check_header(header, limit, frame_start)
-            parts = [prefix, header_json]
-            _read_payload_frame(stream, header["npy_bytes"], parts)
+            _check_header(header, limit)
         except FrameError as error:
-            raise error.located(index, name) from None
-        yield _RawFrame(index, header, b"".join(parts), frame_start, len(prefix) + len(header_json))
+            raise error.located(index, name, frame_start) from None
+        payload_start = stream.offset
+        decoder = _PayloadDecoder(header) if decode(header) else None
+        parts = [prefix, header_json]
+        try:
+            _read_payload_frame(stream, header["npy_bytes"], parts, decoder)
+        except FrameError as error:
+            raise error.located(index, name, payload_start) from None
+        frame = Frame(name, decoder.array(), header["attributes"], header) if decoder else None
+        yield _RawFrame(index, header, b"".join(parts), frame)
 
 
 def default_max_frame_bytes() -> int:
@@ -257,7 +271,7 @@ def default_max_frame_bytes() -> int:
         return 1 << 32
 
 
-def _read_header_json(stream: _Input, prefix: bytes, frame_start: int) -> bytes:
+def _read_header_json(stream: _Input, prefix: bytes) -> bytes:
     magic, length = struct.unpack("<II", prefix)
     if magic != HEADER_MAGIC:
         if magic in SKIPPABLE_MAGICS:
@@ -266,198 +280,430 @@ def _read_header_json(stream: _Input, prefix: bytes, frame_start: int) -> bytes:
             reason = "zstd frame without a frame header before it"
         else:
             reason = "not a frame stream (bad magic)"
-        raise FrameError(reason, byte_offset=frame_start)
+        raise FrameError(reason)
     if length > MAX_HEADER_BYTES:
-        raise FrameError(f"frame header of {length} bytes exceeds the {MAX_HEADER_BYTES}-byte limit",
-                         byte_offset=frame_start)
-    return stream.read_exactly(length, "a frame header")
+        raise FrameError(f"frame header of {length} bytes exceeds the {MAX_HEADER_BYTES}-byte limit", kind="tooLarge")
+    header_json = stream.read(length)
+    if len(header_json) < length:
+        raise FrameError("stream ends inside a frame header", kind="truncated")
+    return header_json
 
 
-def _reject_constant(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")
+def parse_json(text: bytes) -> Any:
+    """A JSON text read by the format's rules (FORMAT.md §1, "Reading JSON"), as the Swift
+    reader reads it: UTF-8 without a byte-order mark, at most ``MAX_JSON_NESTING`` levels,
+    no escaped lone surrogate, integers (numbers without fraction or exponent) within 64 bits,
+    other numbers within a double's range, and no key twice in one object. Raises
+    ``ValueError`` naming the first fault: any that makes the text not JSON, or else the first
+    a parser meets as it finishes values (a number when it ends, an object when it closes).
 
+    >>> parse_json(b'{"a":[1,-0.0,1e-310]}')
+    {'a': [1, -0.0, 1e-310]}
+    >>> parse_json(b'{"a":1,"a":2}')
+    Traceback (most recent call last):
+    ...
+    ValueError: header has the key "a" twice in one object
+    """
+    problems: list[str] = []
 
-def _parse_header(header_json: bytes, frame_start: int) -> dict:
+    def note(problem: str) -> None:
+        if not problems:
+            problems.append(problem)
+
+    def pairs(members: list[tuple[str, Any]]) -> dict:
+        seen: set[str] = set()
+        for key, _ in members:  # str equality is code point equality, never normalization
+            if key in seen:
+                note(f"duplicate:{key}")
+                break
+            seen.add(key)
+        return dict(members)
+
+    def integer(literal: str) -> int:
+        if len(literal.lstrip("-")) <= 19 and int(literal) in _INT64_RANGE:
+            return int(literal)
+        note("header has an integer outside the 64-bit range")
+        return 0
+
+    def double(literal: str) -> float:
+        value = float(literal)
+        if math.isinf(value):
+            note("header has a number beyond the range of a double")
+            return 0.0
+        return value
+
+    def reject_constant(constant: str) -> Any:
+        raise ValueError(f"{constant} is not JSON")
+
     try:
-        # NaN and Infinity are not JSON, and the Swift reader rejects them too.
-        header = json.loads(header_json.decode("utf-8"), parse_constant=_reject_constant)
+        value = json.loads(text.decode("utf-8"), object_pairs_hook=pairs, parse_int=integer,
+                           parse_float=double, parse_constant=reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise FrameError("header is not valid JSON", byte_offset=frame_start) from None
+        raise ValueError("header is not valid JSON") from None
+    if not _within_json_rules(value):
+        raise ValueError("header is not valid JSON")
+    if problems:
+        problem = problems[0]
+        if problem.startswith("duplicate:"):
+            key = problem[len("duplicate:"):]
+            problem = f"header has the key {canonical_json(key).decode()} twice in one object"
+        raise ValueError(problem)
+    return value
+
+
+def _within_json_rules(value: Any) -> bool:
+    """No nesting deeper than ``MAX_JSON_NESTING`` and no lone surrogate, which Python's json
+    module lets through and the format does not."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATES.search(item):
+                return False
+        elif isinstance(item, (list, dict)):
+            if depth > MAX_JSON_NESTING:
+                return False
+            if isinstance(item, dict):
+                pending += [(key, depth) for key in item]
+                pending += [(member, depth + 1) for member in item.values()]
+            else:
+                pending += [(member, depth + 1) for member in item]
+    return True
+
+
+def _parse_header(header_json: bytes) -> dict:
+    try:
+        header = parse_json(header_json)
+    except ValueError as error:
+        raise FrameError(str(error)) from None
     if not isinstance(header, dict):
-        raise FrameError("header is not a JSON object", byte_offset=frame_start)
+        raise FrameError("header is not a JSON object")
     return header
 
 
-def _integer(value: Any) -> Optional[int]:
-    """``value`` as an integer the way the Swift reader sees JSON numbers: integers, and
-    floats with an integral value in Int64's range (``1.0``, ``1e3``), are integers."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value in _INT64_RANGE else None
-    if isinstance(value, float) and value.is_integer() and -(2.0**63) <= value < 2.0**63:
-        return int(value)
-    return None
+def _is_integer(value: Any) -> bool:
+    """A JSON integer: ``1``, never ``1.0``, ``1e0`` or ``true`` (FORMAT.md §1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_header(header: dict, max_frame_bytes: int, frame_start: int) -> None:
-    """Checks a header's fields (FORMAT.md §1) in the Swift reader's order, and normalizes
-    the integral ones (``version``, ``shape``, ``npy_bytes``) to Python integers."""
-
-    def malformed(reason: str) -> FrameError:
-        return FrameError(reason, byte_offset=frame_start)
-
+def _check_header(header: dict, max_frame_bytes: int) -> None:
+    """Checks a header's fields (FORMAT.md §1, reader checks) in the Swift reader's order."""
     if header.get("format") != FORMAT_NAME:
-        raise malformed(f"header does not say format '{FORMAT_NAME}'")
-    version = _integer(header.get("version"))
-    if version is None:
-        raise malformed("header has no version")
+        raise FrameError(f"header does not say format '{FORMAT_NAME}'")
+    version = header.get("version")
+    if not _is_integer(version):
+        raise FrameError("header has no integer version")
     if version != FORMAT_VERSION:
-        raise malformed(f"format version {version} is not supported (this reader knows {FORMAT_VERSION})")
+        raise FrameError(f"format version {version} is not supported (this reader knows {FORMAT_VERSION})",
+                         kind="unsupportedVersion")
     if not isinstance(header.get("name"), str) or not header["name"]:
-        raise malformed("header has no name")
+        raise FrameError("header has no name")
     dtype_name = header.get("dtype")
     if not isinstance(dtype_name, str):
-        raise malformed("header has no dtype")
+        raise FrameError("header has no dtype")
     if dtype_name not in DTYPES:
-        raise malformed(f"unknown dtype '{dtype_name}'")
-    extents = header.get("shape")
-    if not isinstance(extents, list) or len(extents) > MAX_RANK:
-        raise malformed(f"header shape is missing or has more than {MAX_RANK} dimensions")
-    shape: list[int] = []
-    for extent in extents:
-        value = _integer(extent)
-        if value is None or not 0 <= value <= MAX_EXTENT:
-            raise malformed("header shape has an invalid extent")
-        shape.append(value)
+        raise FrameError(f"unknown dtype {canonical_json(dtype_name).decode()}")
+    shape = header.get("shape")
+    if not isinstance(shape, list) or len(shape) > MAX_RANK:
+        raise FrameError(f"header shape is missing or has more than {MAX_RANK} dimensions")
+    for extent in shape:
+        if not _is_integer(extent) or not 0 <= extent <= MAX_EXTENT:
+            raise FrameError(f"header shape has an extent that is not an integer from 0 to {MAX_EXTENT}")
     if 0 not in shape and math.prod(shape) > _MAX_ELEMENTS:
-        raise malformed(f"header shape {shape} holds more elements than can be addressed")
+        raise FrameError(f"header shape {shape} holds more elements than can be addressed", kind="tooLarge")
     if header.get("order") not in ("F", "C"):
-        raise malformed("header order must be 'F' or 'C'")
-    npy_bytes = _integer(header.get("npy_bytes"))
-    if npy_bytes is None or npy_bytes < 0:
-        raise malformed("header has no integer npy_bytes")
-    if not isinstance(header.get("attributes", {}), dict):
-        raise malformed("header attributes must be a JSON object")
-    data_bytes = math.prod(shape) * DTYPES[dtype_name].itemsize
-    if npy_bytes <= data_bytes:  # a .npy file is its data plus a non-empty dict
-        raise malformed(f"header npy_bytes {npy_bytes} cannot hold {_describe_shape(shape)} {dtype_name}")
+        raise FrameError("header order must be 'F' or 'C'")
+    npy_bytes = header.get("npy_bytes")
+    if not _is_integer(npy_bytes) or npy_bytes < 0:
+        raise FrameError("header has no integer npy_bytes")
+    if not isinstance(header.get("attributes"), dict):
+        raise FrameError("header has no attributes object")
+    if npy_bytes <= math.prod(shape) * DTYPES[dtype_name].itemsize:  # a .npy file is its data and a dict
+        raise FrameError(f"header npy_bytes {npy_bytes} cannot hold {_describe_shape(shape)} {dtype_name}",
+                         kind="inconsistent")
     if npy_bytes > max_frame_bytes:
-        raise malformed(f"frame claims {npy_bytes} bytes, over the {max_frame_bytes}-byte limit")
-    header.update(version=version, shape=shape, npy_bytes=npy_bytes)
+        raise FrameError(f"frame claims {npy_bytes} bytes, over the {max_frame_bytes}-byte limit (--max-frame-bytes)",
+                         kind="tooLarge")
 
 
 def _describe_shape(shape: Sequence[int]) -> str:
     return "×".join(map(str, shape)) if shape else "scalar"
 
 
-def _read_payload_frame(stream: _Input, npy_bytes: int, parts: list[bytes]) -> None:
-    """Reads the zstd frame after a header, appending its bytes to ``parts``.
+def _read_payload_frame(stream: _Input, npy_bytes: int, parts: list[bytes],
+                        decoder: Optional["_PayloadDecoder"]) -> None:
+    """Reads the zstd frame after a header, appending its bytes to ``parts``, and hands each
+    piece to ``decoder`` as it is read, so that a decoding read meets every fault in stream
+    order, as the Swift reader does.
 
-    Only the framing is parsed (RFC 8878 §3.1.1): the frame header, then blocks each
-    announced by a 3-byte header, then the checksum. Nothing is decompressed.
+    Only the framing is parsed here (RFC 8878 §3.1.1): the frame header, then blocks each
+    announced by a 3-byte header, then the checksum.
     """
-    start = stream.offset
-    head = stream.read_exactly(5, "the payload")  # magic and frame header descriptor
+
+    def read(count: int) -> bytes:
+        data = stream.read(count)
+        parts.append(data)
+        if decoder is not None and data:
+            decoder.feed(data)
+        if len(data) < count:
+            raise FrameError("stream ends inside the payload", kind="truncated")
+        return data
+
+    head = stream.read(5)  # magic and frame header descriptor
+    if len(head) < 5:
+        raise FrameError("stream ends inside the payload", kind="truncated")
     magic, descriptor = struct.unpack("<IB", head)
     if magic != ZSTD_MAGIC:
-        raise FrameError("frame header is not followed by a zstd payload frame", byte_offset=start)
+        raise FrameError("frame header is not followed by a zstd payload frame")
     single_segment = bool(descriptor & 0x20)
     dictionary_id_bytes = (0, 1, 2, 4)[descriptor & 0x03]
     content_size_bytes = (1 if single_segment else 0, 2, 4, 8)[descriptor >> 6]
-    rest = stream.read_exactly((0 if single_segment else 1) + dictionary_id_bytes + content_size_bytes,
-                               "the payload")
+    rest = stream.read((0 if single_segment else 1) + dictionary_id_bytes + content_size_bytes)
+    if len(rest) < (0 if single_segment else 1) + dictionary_id_bytes + content_size_bytes:
+        raise FrameError("stream ends inside the payload", kind="truncated")
     if descriptor & 0x08:
-        raise FrameError("payload zstd frame header has its reserved bit set", byte_offset=start)
+        raise FrameError("payload zstd frame header has its reserved bit set")
+    if dictionary_id_bytes:
+        raise FrameError("payload zstd frame names a dictionary")
     if not descriptor & 0x04:
-        raise FrameError("payload has no content checksum", byte_offset=start)
+        raise FrameError("payload has no content checksum")
     if content_size_bytes == 0:
-        raise FrameError("payload zstd frame does not record its content size", byte_offset=start)
+        raise FrameError("payload zstd frame does not record its content size")
     content_size = int.from_bytes(rest[len(rest) - content_size_bytes:], "little")
     if content_size_bytes == 2:
         content_size += 256  # RFC 8878 §3.1.1.1.4: the 2-byte form is offset by 256
     if content_size != npy_bytes:
         raise FrameError(f"payload holds {content_size} bytes but the header says npy_bytes {npy_bytes}",
-                         byte_offset=start)
+                         kind="inconsistent")
     parts += [head, rest]
+    if decoder is not None:
+        decoder.feed(head + rest)
     is_last = False
     while not is_last:
-        block_start = stream.offset
-        block_header = stream.read_exactly(3, "the payload")
+        block_header = stream.read(3)
+        parts.append(block_header)
+        if len(block_header) < 3:
+            raise FrameError("stream ends inside the payload", kind="truncated")
         word = int.from_bytes(block_header, "little")
         is_last, block_type, size = bool(word & 1), (word >> 1) & 0x3, word >> 3
         if block_type == 3:
-            raise FrameError("payload zstd frame has a reserved block type", byte_offset=block_start)
+            raise FrameError("payload zstd frame has a reserved block type")
         # An RLE block (type 1) stores its one repeated byte; raw and compressed store `size`.
         if block_type != 1 and size > MAX_BLOCK_BYTES:
-            raise FrameError(f"payload zstd block claims {size} bytes, more than zstd allows",
-                             byte_offset=block_start)
-        parts += [block_header, stream.read_exactly(1 if block_type == 1 else size, "the payload")]
-    parts.append(stream.read_exactly(4, "the payload"))  # XXH64 content checksum
+            raise FrameError(f"payload zstd block claims {size} bytes, more than zstd allows")
+        if decoder is not None:
+            decoder.feed(block_header)
+        read(1 if block_type == 1 else size)
+    read(4)  # XXH64 content checksum
+    if decoder is not None:
+        decoder.finish()
 
 
-def _decode(raw: _RawFrame) -> Frame:
-    """Decompresses a frame's payload straight into a new array, checking it against the header."""
-    header = raw.header
-    try:
-        array = _decode_payload(header, memoryview(raw.data)[raw.payload_start:])
-    except FrameError as error:
-        located = FrameError(error.reason, byte_offset=raw.stream_offset + raw.payload_start)
-        raise located.located(raw.index, header["name"]) from None
-    return Frame(header["name"], array, header.get("attributes", {}), header)
+class _PayloadDecoder:
+    """Decompresses a payload as its bytes arrive and checks what comes out against the
+    header, in the order the Swift reader checks: the ``.npy`` preamble, the sizes, the dict,
+    then the data and the frame's end."""
 
+    def __init__(self, header: dict):
+        self._header = header
+        self._dtype = DTYPES[header["dtype"]]
+        self._shape = tuple(header["shape"])
+        self._npy_bytes = header["npy_bytes"]
+        self._decompressor = zstandard.ZstdDecompressor().decompressobj()
+        self._pending = b""  # output not yet placed: the .npy header, until it is complete
+        self._npy_header_bytes: Optional[int] = None  # preamble and dict, once known
+        self._flat: Optional[np.ndarray] = None
+        self._destination: Optional[memoryview] = None
+        self._filled = 0
 
-def _decode_payload(header: dict, payload: memoryview) -> np.ndarray:
-    dtype, shape, npy_bytes = DTYPES[header["dtype"]], tuple(header["shape"]), header["npy_bytes"]
-    ambiguous = is_layout_ambiguous(shape)
-    fortran = header["order"] == "F" and not ambiguous
-    # read_across_frames=False: the reader stops at the end of this one zstd frame.
-    content = zstandard.ZstdDecompressor().stream_reader(payload, read_across_frames=False)
-    try:
-        npy_shape, npy_fortran, npy_dtype = _read_npy_header(content)
-        if content.tell() + math.prod(shape) * dtype.itemsize != npy_bytes:
-            raise FrameError(f"shape {_describe_shape(shape)} {header['dtype']} "
-                             f"does not fit a payload of {npy_bytes} bytes")
-        if npy_dtype not in _DTYPE_NAMES:
-            raise FrameError(f".npy dtype '{npy_dtype.str}' is not supported "
-                             f"({', '.join(DTYPES)}, little-endian)")
-        npy_fortran = npy_fortran and len(npy_shape) > 1
-        if npy_dtype != dtype or npy_shape != shape or (not ambiguous and npy_fortran != fortran):
+    def feed(self, data: bytes) -> None:
+        try:
+            output = self._decompressor.decompress(data)
+        except zstandard.ZstdError as error:
+            name = str(error).removeprefix(_ZSTD_ERROR_PREFIX)
+            if name == _ZSTD_CHECKSUM_ERROR:
+                raise FrameError("checksum mismatch: payload is corrupt", kind="corrupt") from None
+            raise FrameError(f"payload cannot be decoded: {name}", kind="corrupt") from None
+        if output:
+            self._take(output)
+
+    def finish(self) -> None:
+        if not self._decompressor.eof:
+            raise FrameError("payload cannot be decoded: the zstd frame does not end with its checksum", kind="corrupt")
+        if self._destination is None or self._filled < len(self._destination):
+            raise FrameError("payload is shorter than its header says", kind="inconsistent")
+
+    def array(self) -> np.ndarray:
+        assert self._flat is not None
+        fortran = self._header["order"] == "F" and not is_layout_ambiguous(self._shape)
+        return self._flat.reshape(self._shape, order="F" if fortran else "C")
+
+    def _take(self, output: bytes) -> None:
+        if self._destination is None:
+            self._pending += output
+            if not self._check_npy_header():
+                return
+            output, self._pending = self._pending[self._npy_header_bytes:], b""
+        room = len(self._destination) - self._filled
+        if len(output) > room:
+            raise FrameError("payload is longer than its header says", kind="inconsistent")
+        self._destination[self._filled:self._filled + len(output)] = output
+        self._filled += len(output)
+
+    def _check_npy_header(self) -> bool:
+        """Checks as much of the ``.npy`` header as has arrived; true once all of it has, and
+        the array to decode into exists."""
+        pending = self._pending
+        if len(pending) < NPY_PREAMBLE_BYTES:
+            return False
+        length_bytes = npy_length_field_bytes(pending[:NPY_PREAMBLE_BYTES])
+        if len(pending) < NPY_PREAMBLE_BYTES + length_bytes:
+            return False
+        dict_bytes = int.from_bytes(pending[NPY_PREAMBLE_BYTES:NPY_PREAMBLE_BYTES + length_bytes], "little")
+        header_bytes = NPY_PREAMBLE_BYTES + length_bytes + dict_bytes
+        data_bytes = math.prod(self._shape) * self._dtype.itemsize
+        if header_bytes + data_bytes != self._npy_bytes:
+            raise FrameError(f"shape {_describe_shape(self._shape)} {self._header['dtype']} "
+                             f"does not fit a payload of {self._npy_bytes} bytes", kind="inconsistent")
+        if len(pending) < header_bytes:
+            return False
+        npy_dtype, npy_fortran, npy_shape = parse_npy_dict(pending[header_bytes - dict_bytes:header_bytes])
+        header = self._header
+        ambiguous = is_layout_ambiguous(self._shape)
+        fortran = header["order"] == "F"
+        if npy_dtype != header["dtype"] or npy_shape != list(self._shape) or (not ambiguous and npy_fortran != fortran):
             raise FrameError(
-                f"payload .npy says {_DTYPE_NAMES[npy_dtype]} {list(npy_shape)} "
-                f"order {'F' if npy_fortran else 'C'}, header says {header['dtype']} {list(shape)} "
-                f"order {header['order']}")
-        flat = np.empty(math.prod(shape), dtype)
-        destination = flat.data.cast("B")
-        filled = 0
-        while filled < len(destination):
-            count = content.readinto(destination[filled:])
-            if count == 0:
-                raise FrameError("payload is shorter than its header says")
-            filled += count
-        # Reading on to the end of the frame is also what makes zstd check the checksum.
-        if content.read(1):
-            raise FrameError("payload is longer than its header says")
-    except zstandard.ZstdError as error:
-        if "checksum" in str(error).lower():
-            raise FrameError("checksum mismatch: payload is corrupt") from None
-        raise FrameError(f"payload cannot be decoded: {error}") from None
-    return flat.reshape(shape, order="F" if fortran else "C")
+                f"payload .npy says {npy_dtype} {npy_shape} order {'F' if npy_fortran else 'C'}, "
+                f"header says {header['dtype']} {list(self._shape)} order {header['order']}", kind="inconsistent")
+        self._npy_header_bytes = header_bytes
+        self._flat = np.empty(math.prod(self._shape), self._dtype)
+        self._destination = self._flat.data.cast("B")
+        return True
 
 
-def _read_npy_header(content: BinaryIO) -> tuple[tuple[int, ...], bool, np.dtype]:
-    """``(shape, fortran_order, dtype)`` from a ``.npy`` preamble and dict, parsed by numpy."""
-    try:
-        version = np.lib.format.read_magic(content)
-        if version == (1, 0):
-            return np.lib.format.read_array_header_1_0(content)
-        if version == (2, 0):
-            return np.lib.format.read_array_header_2_0(content)
-    except zstandard.ZstdError:
-        raise  # damage to the zstd frame itself, which the caller reports as such
-    except Exception as error:  # numpy's literal parser raises ValueError, TokenError, ...
-        raise FrameError(f"payload is not a valid .npy file: {' '.join(str(error).split())}") from None
-    raise FrameError(f"unsupported .npy version {version[0]}.{version[1]}")
+#: Magic, version and the first two bytes of the dict's length (NumPy's NEP 1).
+NPY_PREAMBLE_BYTES = 8
+_NPY_MAGIC = b"\x93NUMPY"
+_NPY_DESCRIPTORS = {"<f8": "float64", "<f4": "float32", "<i8": "int64", "<i4": "int32", "|u1": "uint8",
+                    "<u1": "uint8"}
+
+
+def npy_length_field_bytes(preamble: bytes) -> int:
+    """How many bytes hold the ``.npy`` dict's length: 2 for version 1.0, 4 for 2.0; any other
+    version is refused (FORMAT.md §2)."""
+    if preamble[:6] != _NPY_MAGIC:
+        raise FrameError("payload is not a .npy file (bad magic)")
+    version = (preamble[6], preamble[7])
+    if version == (1, 0):
+        return 2
+    if version == (2, 0):
+        return 4
+    raise FrameError(f"unsupported .npy version {version[0]}.{version[1]}", kind="unsupportedVersion")
+
+
+def parse_npy_dict(text: bytes) -> tuple[str, bool, list[int]]:
+    """``(dtype, fortran_order, shape)`` from a ``.npy`` dict such as
+    ``{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }``, read with the grammar
+    and messages of the Swift reader (FORMAT.md §2): ASCII; keys ``descr``, ``fortran_order``
+    and ``shape`` once each and no other; strings in single or double quotes without escapes;
+    ``True`` or ``False``; a tuple of decimal integers; then only whitespace. ``fortran_order``
+    is False for shapes of rank below 2, where it says nothing.
+
+    >>> parse_npy_dict(b"{'descr': '|u1', 'fortran_order': True, 'shape': (5,), }      \\n")
+    ('uint8', False, [5])
+    """
+    if any(byte >= 0x80 for byte in text):
+        raise FrameError(".npy header dict is not ASCII")
+    parser = _LiteralParser(text.decode("ascii"))
+    values: dict[str, Any] = {}
+    parser.expect("{")
+    while not parser.consume_if("}"):
+        key = parser.string()
+        if key in values:
+            raise FrameError(f".npy header has the key {canonical_json(key).decode()} twice")
+        parser.expect(":")
+        if key == "descr":
+            values[key] = parser.string()
+        elif key == "fortran_order":
+            values[key] = parser.boolean()
+        elif key == "shape":
+            values[key] = parser.integer_tuple()
+        else:
+            raise FrameError(f".npy header has unknown key {canonical_json(key).decode()}")
+        if not parser.consume_if(","):
+            parser.expect("}")
+            break
+    parser.skip_space()
+    if parser.position != len(parser.text):
+        raise FrameError(".npy header dict has bytes after its closing brace")
+    if len(values) < 3:
+        raise FrameError(".npy header lacks descr, fortran_order or shape")
+    descr, fortran, shape = values["descr"], values["fortran_order"], values["shape"]
+    if descr not in _NPY_DESCRIPTORS:
+        raise FrameError(f".npy dtype {canonical_json(descr).decode()} is not supported (float64, float32, int64, int32, uint8, little-endian)")
+    if 0 not in shape and math.prod(shape) > _MAX_ELEMENTS:
+        raise FrameError(f".npy shape {shape} holds more elements than can be addressed", kind="tooLarge")
+    return _NPY_DESCRIPTORS[descr], fortran and len(shape) > 1, shape
+
+
+class _LiteralParser:
+    """Enough of Python's literal syntax for the three values NumPy writes, as the Swift
+    reader's parser reads it."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.position = 0
+
+    def skip_space(self) -> None:
+        while self.position < len(self.text) and self.text[self.position] in " \n\t\r":
+            self.position += 1
+
+    def consume_if(self, token: str) -> bool:
+        self.skip_space()
+        if self.text.startswith(token, self.position):
+            self.position += len(token)
+            return True
+        return False
+
+    def expect(self, token: str) -> None:
+        if not self.consume_if(token):
+            raise FrameError(f".npy header dict is malformed near byte {self.position}")
+
+    def string(self) -> str:
+        self.skip_space()
+        if self.position >= len(self.text) or self.text[self.position] not in "'\"":
+            raise FrameError(f".npy header dict is malformed near byte {self.position}")
+        end = self.text.find(self.text[self.position], self.position + 1)
+        if end < 0:
+            raise FrameError(".npy header has an unterminated string")
+        value = self.text[self.position + 1:end]
+        self.position = end + 1
+        return value
+
+    def boolean(self) -> bool:
+        if self.consume_if("True"):
+            return True
+        if self.consume_if("False"):
+            return False
+        raise FrameError(".npy fortran_order is not True or False")
+
+    def integer_tuple(self) -> list[int]:
+        self.expect("(")
+        values: list[int] = []
+        while not self.consume_if(")"):
+            self.skip_space()
+            start = self.position
+            while self.position < len(self.text) and self.text[self.position] in "0123456789":
+                self.position += 1
+            if not 0 < self.position - start < 12:
+                raise FrameError(".npy shape is malformed")
+            values.append(int(self.text[start:self.position]))
+            if len(values) > MAX_RANK:
+                raise FrameError(".npy shape has too many dimensions")
+            if not self.consume_if(","):
+                self.expect(")")
+                break
+        return values
 
 
 # MARK: - Writing
@@ -475,7 +721,8 @@ def write_frame(out: BinaryIO, name: str, array: Any, attributes: Optional[Mappi
 
     ``attributes`` must be JSON-ready (numpy scalars and arrays are converted). As in the Swift
     writer, NaN and infinities become the strings ``"nan"``, ``"inf"`` and ``"-inf"``.
-    Integers must fit in 64 bits, because the Swift tools would round larger ones.
+    Integers must fit in 64 bits, strings must be valid Unicode (no lone surrogate) and nesting
+    is limited to 64 levels, because readers refuse anything else (FORMAT.md §1).
 
     >>> out = io.BytesIO()
     >>> header = write_frame(out, "m", np.arange(6.0).reshape(2, 3), {"seed": 7})
@@ -502,6 +749,8 @@ def write_frame(out: BinaryIO, name: str, array: Any, attributes: Optional[Mappi
     }
     npy_header = npy_header_bytes(header["dtype"], array.shape, order)
     header["npy_bytes"] = npy_bytes = len(npy_header) + array.nbytes
+    if not _within_json_rules(header):
+        raise ValueError(f"attributes nest deeper than the format's {MAX_JSON_NESTING} levels (the header counting as one)")
     header_json = canonical_json(header)
     if len(header_json) > MAX_HEADER_BYTES:
         raise ValueError(f"header of {len(header_json)} bytes exceeds the {MAX_HEADER_BYTES}-byte limit")
@@ -615,7 +864,11 @@ def _storable(value: Any, order: Order) -> np.ndarray:
 
 def _json_ready(value: Any, where: str) -> Any:
     """``value`` as plain JSON types, in the forms the Swift tools read back unchanged."""
-    if value is None or isinstance(value, (bool, str)):
+    if isinstance(value, str):
+        if _SURROGATES.search(value):
+            raise ValueError(f"{where}: string {value!r} holds a lone surrogate, which UTF-8 cannot carry")
+        return value
+    if value is None or isinstance(value, bool):
         return value
     if isinstance(value, np.generic):
         return _json_ready(value.item(), where)
@@ -632,7 +885,7 @@ def _json_ready(value: Any, where: str) -> Any:
     if isinstance(value, Mapping):
         if not all(isinstance(key, str) for key in value):
             raise TypeError(f"{where}: JSON object keys must be strings")
-        return {key: _json_ready(item, f"{where}.{key}") for key, item in value.items()}
+        return {_json_ready(key, f"{where} key"): _json_ready(item, f"{where}.{key}") for key, item in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
         items = value.tolist() if isinstance(value, np.ndarray) else value
         return [_json_ready(item, f"{where}[{i}]") for i, item in enumerate(items)]

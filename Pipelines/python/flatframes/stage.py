@@ -8,7 +8,7 @@ import sys
 from typing import Any, Callable, Collection, Iterable, Mapping, Optional, Sequence, Tuple
 
 from ._version import __version__
-from .frames import Frame, _decode, _scan, write_frame
+from .frames import Frame, _scan, write_frame
 
 #: What a stage's transform returns: new frames as ``(name, array, attributes)``.
 NewFrames = Iterable[Tuple[str, Any, Optional[Mapping[str, Any]]]]
@@ -63,9 +63,9 @@ def run_stage(transform: Callable[[list[Frame], list[str]], NewFrames],
             raise RuntimeError("refusing to write binary frames to a terminal; redirect stdout")
         output = sys.stdout.buffer
         consumed = []
-        for raw in _scan(sys.stdin.buffer, None):
-            if raw.header["name"] in consumes:
-                consumed.append(_decode(raw))
+        for raw in _scan(sys.stdin.buffer, None, lambda header: header["name"] in consumes):
+            if raw.frame is not None:
+                consumed.append(raw.frame)
             else:
                 output.write(raw.data)
         for name, array, attributes in transform(consumed, argv[1:]):

@@ -54,7 +54,7 @@ struct SolveReport {
     func write(to writer: FrameWriter, provenance: JSONValue) throws {
         let (left, right) = problem.factorization.factors(solution.parameters)
         let usage = problem.measurementOperator.usage
-        var attributes: [String: JSONValue] = [
+        var attributes: JSONObject = [
             SolverAttributeKey.method: .string(method.rawValue),
             AttributeKey.rank: .integer(Int64(problem.factorization.width)),
             SolverAttributeKey.iterations: .integer(Int64(solution.iterations)),
@@ -74,7 +74,7 @@ struct SolveReport {
             attributes[AttributeKey.rankPositive] = .integer(Int64(widths.positive))
             attributes[AttributeKey.rankNegative] = .integer(Int64(widths.negative))
         }
-        let factorAttributes: [String: JSONValue] = [AttributeKey.provenance: .array([provenance])]
+        let factorAttributes: JSONObject = [AttributeKey.provenance: .array([provenance])]
         let dense = estimateStorage.keepsDense(rows: left.rows, columns: right.rows)
         if dense {
             let header = FrameHeader(name: FrameName.estimate, dtype: .float64, shape: [left.rows, right.rows],
@@ -94,7 +94,7 @@ struct SolveReport {
     /// The `timings` frame: [seconds, operator_seconds], also as attributes with the passes.
     func writeTimings(to writer: FrameWriter, provenance: JSONValue) throws {
         let usage = problem.measurementOperator.usage
-        let attributes: [String: JSONValue] = [
+        let attributes: JSONObject = [
             SolverAttributeKey.seconds: .double(seconds),
             SolverAttributeKey.operatorSeconds: .double(usage.seconds),
             SolverAttributeKey.passes: .integer(Int64(usage.passes)),
