@@ -19,6 +19,7 @@
 # is written. --uninstall removes exactly what the manifest lists, and the directories the
 # install created once they are empty; PREFIX itself and anything else in it stay.
 set -euo pipefail
+caller=$(pwd)
 cd "$(dirname "$0")/.."
 repo=$(pwd -P)
 me=install.sh
@@ -35,6 +36,7 @@ case "${1:-}" in
 esac
 [ $# -le 1 ] || fail "one PREFIX at most (usage: install.sh [--uninstall] [PREFIX])"
 prefix=${1:-${PREFIX:-$HOME/.local}}
+case $prefix in /*) ;; *) prefix=$caller/$prefix ;; esac
 if $uninstall; then [ -d "$prefix" ] || fail "$prefix is not a directory"; else mkdir -p "$prefix"; fi
 prefix=$(cd "$prefix" && pwd -P)
 manifest=$prefix/$manifest_path
@@ -79,8 +81,10 @@ bin=$(swift build -c release --static-swift-stdlib --build-path .build-static --
 
 # swift-argument-parser's manual generator (the tool behind its generate-manual plugin), run on
 # the built executables themselves; the plugin would rebuild them without --static-swift-stdlib.
+# Its compiler warnings are upstream's.
 parser=.build-static/checkouts/swift-argument-parser
-swift build --package-path "$parser" --build-path .build-static/generate-manual --product generate-manual >&2
+swift build --package-path "$parser" --build-path .build-static/generate-manual --product generate-manual \
+  -Xswiftc -suppress-warnings >&2
 generate_manual=$(swift build --package-path "$parser" --build-path .build-static/generate-manual --show-bin-path)/generate-manual
 
 python_site=$(python3 -c 'import sys, sysconfig

@@ -22,10 +22,10 @@ INSTALL = REPO / "Pipelines" / "install.sh"
 TOOLCHAIN_LIBRARIES = ("libswift", "libFoundation", "lib_Foundation", "libdispatch", "libBlocksRuntime", "libXCTest")
 
 
-def install(*arguments, check=True):
+def install(*arguments, check=True, cwd="/"):
     # python3 is this interpreter, so the package lands where it would look.
     env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]]))
-    result = subprocess.run(["bash", str(INSTALL), *arguments], env=env, cwd="/",
+    result = subprocess.run(["bash", str(INSTALL), *arguments], env=env, cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=1800)
     if check and result.returncode != 0:
         raise AssertionError(f"install.sh {arguments} failed ({result.returncode}):\n{result.stderr[-3000:]}")
@@ -192,30 +192,31 @@ def test_manifest_lists_exactly_what_was_added(installed):
 
 
 def test_refuses_to_overwrite_then_reinstalls_and_uninstalls(tmp_path):
+    """With PREFIX given relative to the caller's directory."""
     prefix = tmp_path / "prefix"
     (prefix / "bin").mkdir(parents=True)
     (prefix / "bin" / "evaluate").write_text("someone else's evaluate\n")
     (prefix / "notes.txt").write_text("unrelated\n")
     before = listing(prefix)
 
-    refused = install(str(prefix), check=False)
+    refused = install("prefix", check=False, cwd=tmp_path)
     assert refused.returncode != 0
     last = refused.stderr.strip().splitlines()[-1]
-    assert last.startswith("install.sh: ") and str(prefix / "bin" / "evaluate") in last
+    assert last.startswith("install.sh: ") and os.path.realpath(prefix / "bin" / "evaluate") in last
     assert listing(prefix) == before and (prefix / "bin" / "evaluate").read_text() == "someone else's evaluate\n"
 
     (prefix / "bin" / "evaluate").unlink()
-    install(str(prefix))
+    install("prefix", cwd=tmp_path)
     first = manifest(prefix)
     # A file a previous install listed and this one does not make goes; nothing else changes.
     (prefix / "bin" / "stale-tool").write_text("")
     with open(prefix / "share" / "flatmin" / "install-manifest", "a") as m:
         m.write("f bin/stale-tool\n")
-    install(str(prefix))
+    install("prefix", cwd=tmp_path)
     assert manifest(prefix) == first and not (prefix / "bin" / "stale-tool").exists()
 
-    removed = install("--uninstall", str(prefix))
+    removed = install("--uninstall", "prefix", cwd=tmp_path)
     assert removed.stderr == ""
     assert listing(prefix) == sorted(set(before) - {"bin/evaluate"})
-    again = install("--uninstall", str(prefix), check=False)
+    again = install("--uninstall", "prefix", check=False, cwd=tmp_path)
     assert again.returncode != 0 and again.stderr.count("\n") == 1 and "nothing installed" in again.stderr
