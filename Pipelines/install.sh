@@ -47,6 +47,13 @@ remove_installed() {
   local entries entry path i
   mapfile -t entries < "$manifest"
   for entry in "${entries[@]}"; do
+    case $entry in
+      "f "/*|"d "/*|*/../*|*/..|"f ../"*|"d ../"*|"f .."|"d ..") fail "$manifest: '$entry' leads out of $prefix" ;;
+      "f "?*|"d "?*) ;;
+      *) fail "$manifest: '$entry' is not an entry" ;;
+    esac
+  done
+  for entry in "${entries[@]}"; do
     if [ "${entry%% *}" = f ]; then rm -f -- "$prefix/${entry#f }"; fi
   done
   rm -f -- "$manifest"
