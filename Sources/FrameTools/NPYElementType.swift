@@ -22,9 +22,11 @@ public struct NPYElementType: Equatable, Sendable {
         self.descriptor = descriptor
         var characters = Substring(descriptor)
         let byteOrder = "<>|=".contains(characters.first ?? " ") ? characters.removeFirst() : "="
-        guard let kindCharacter = characters.first, let size = Int(characters.dropFirst()), size > 0 else {
+        guard let kindCharacter = characters.first else {
             throw FrameError(.malformed, ".npy dtype '\(descriptor)' is not a NumPy type descriptor")
         }
+        // Sizes are digits, then a unit for dates ('<M8[D]'); objects have none ('|O').
+        let size = Int(characters.dropFirst().prefix(while: \.isNumber)) ?? 0
         let name = Self.numpyName(kind: kindCharacter, bytes: size)
         let kind: Kind
         let dtype: DType
@@ -48,6 +50,7 @@ public struct NPYElementType: Equatable, Sendable {
         case ("O", _):
             throw FrameError(.malformed, ".npy dtype '\(descriptor)' holds Python objects, not numbers; save a numeric array (np.asarray(x, dtype=float))")
         default:
+            guard size > 0 else { throw FrameError(.malformed, ".npy dtype '\(descriptor)' is not a NumPy type descriptor") }
             throw FrameError(.malformed, ".npy dtype '\(descriptor)' has no frame dtype (frames hold float64, float32, int64, int32 and uint8)")
         }
         self.kind = kind

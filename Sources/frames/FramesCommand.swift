@@ -350,6 +350,8 @@ extension FramesCommand {
         func run() throws {
             try runTool("frames import") {
                 let attributes = try parsedAttributes()
+                // The stream to pass on is checked first: a terminal on stdin is refused before anything is read.
+                let appended = append ? try inputOptions.makeReader(path: input) : nil
                 if file == "-", StandardStreams.isTerminal(0) {
                     throw ToolError("refusing to read a file from a terminal; pipe one in or name a file")
                 }
@@ -362,10 +364,10 @@ extension FramesCommand {
                 switch format {
                 case .npy:
                     let name = try requiredName()
-                    try writeFrames { try NPYFiles.importFile(from: source, name: name, attributes: attributes, to: $0) }
+                    try writeFrames(after: appended) { try NPYFiles.importFile(from: source, name: name, attributes: attributes, to: $0) }
                 case .npz:
                     guard name == nil else { throw ToolError("--name does not apply to .npz: each array becomes a frame named by its key") }
-                    try writeFrames { try NPZFiles.importArchive(from: source, attributes: attributes, to: $0) }
+                    try writeFrames(after: appended) { try NPZFiles.importArchive(from: source, attributes: attributes, to: $0) }
                 case .mtx:
                     let frames: [Frame]
                     switch try MatrixMarketFiles.parse(source.readToEnd(), label: source.label) {
@@ -377,23 +379,23 @@ extension FramesCommand {
                     case .dense(let rows, let columns, let data):
                         frames = [Frame(name: try requiredName(), shape: [rows, columns], data: data, attributes: attributes)]
                     }
-                    try writeFrames { writer in for frame in frames { try writer.write(frame) } }
+                    try writeFrames(after: appended) { writer in for frame in frames { try writer.write(frame) } }
                 case .csv:
                     let name = try requiredName()
                     let text = String(decoding: try source.readToEnd(), as: UTF8.self)
                     let frame = try CSVFiles.parse(text, name: name, dtype: dtype ?? .float64,
                                                    delimiter: delimiter.flatMap(CSVDelimiter.init(argument:)) ?? .comma,
                                                    label: "CSV \(source.label)", attributes: attributes)
-                    try writeFrames { try $0.write(frame) }
+                    try writeFrames(after: appended) { try $0.write(frame) }
                 }
             }
         }
 
         /// Opens the output, passes the --append stream on, and lets `body` add the new frames.
-        private func writeFrames(_ body: (FrameWriter) throws -> Void) throws {
+        private func writeFrames(after appended: FrameReader?, _ body: (FrameWriter) throws -> Void) throws {
             let stream = try output.makeOutput(inputs: append ? [file, input] : [file])
-            if append {
-                try filterFrames(try inputOptions.makeReader(path: input), to: stream.writer) { _ in true }
+            if let appended {
+                try filterFrames(appended, to: stream.writer) { _ in true }
             }
             try body(stream.writer)
             try stream.finish()
