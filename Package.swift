@@ -27,15 +27,18 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        // Deflate for .npz (zip) archives
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Temporary output files removed from a signal handler
         .target(name: "CTemporaryFiles"),
         // Streaming products with a large matrix, prefetched, and completion's walks over its
         // observed entries: the same bits on every x86 level
         .target(name: "CStreamKernels", linkerSettings: [.linkedLibrary("m")]),
 
-        // The stream format, and the operations of the `frames` tool on it
+        // The stream format, and the operations of the `frames` tool on it, including the file
+        // formats it converts to and from (.npy, .npz, MatrixMarket, CSV)
         .target(name: "Frames", dependencies: ["CZstd", "CTemporaryFiles"], exclude: ["FORMAT.md"]),
-        .target(name: "FrameTools", dependencies: ["Frames"]),
+        .target(name: "FrameTools", dependencies: ["Frames", "CZlib"]),
 
         // Numerics
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS", "CStreamKernels"]),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the toolkit needs and a fresh machine lacks: OpenBLAS and zstd development
-# packages (apt), the zstd CLI, gnuplot, GNU parallel and jq (the reproduction pipelines'
+# Installs what the toolkit needs and a fresh machine lacks: OpenBLAS, zstd and zlib (.npz)
+# development packages (apt), the zstd CLI, gnuplot, GNU parallel and jq (the reproduction pipelines'
 # figures, sweeps and JSON), numpy/scipy/zstandard/pytest, cvxpy for the oracle and pandas for
 # flatframes.read_report (pip), and this checkout's Python package, flatframes (Pipelines/python),
 # in editable mode, so that `import flatframes` in any script or stage is this checkout's.
@@ -20,6 +20,7 @@ esac
 missing_apt=()
 pkg-config --exists openblas 2>/dev/null || missing_apt+=(libopenblas-dev)
 pkg-config --exists libzstd 2>/dev/null || missing_apt+=(libzstd-dev)
+pkg-config --exists zlib 2>/dev/null || missing_apt+=(zlib1g-dev)
 command -v pkg-config >/dev/null || missing_apt+=(pkg-config)
 command -v zstd >/dev/null || missing_apt+=(zstd)
 command -v gnuplot >/dev/null || missing_apt+=(gnuplot-nox)

@@ -111,4 +111,4 @@ def test_export_missing_frame_is_an_error(stream):
 def test_csv_import_reports_the_bad_line(tmp_path):
     (tmp_path / "bad.csv").write_text("1,2\n3,x\n")
     result = run([tool("frames"), "import", str(tmp_path / "bad.csv"), "--name", "b"], check=False)
-    assert "CSV line 2 field 2: 'x' is not a number" in one_error_line(result, "frames import")
+    assert "line 2 field 2: 'x' is not a number" in one_error_line(result, "frames import")

@@ -1,7 +1,7 @@
 /// NumPy's `.npy` container (NEP 1), which is what a frame's payload decompresses to, so that
 /// `zstd -dc` output loads with `np.load` and no reader needs to know this toolkit.
 public enum NPY {
-    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
+    public static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
     /// The fixed part before the dict: magic, version, and a 2-byte (v1) or 4-byte (v2+) length.
     public static let preambleBytes = 8
 
@@ -53,8 +53,28 @@ public enum NPY {
         public var shape: [Int]
     }
 
+    /// The dict's three fields as written, before any check that a frame can hold them.
+    public struct HeaderFields: Equatable, Sendable {
+        /// NumPy's `dtype.str`: byte order (`<`, `>`, `|`, `=`), kind and item size, as `>i2`.
+        public var descriptor: String
+        public var fortranOrder: Bool
+        public var shape: [Int]
+
+        /// The storage order a frame of this shape records.
+        public var order: StorageOrder { fortranOrder && shape.count > 1 ? .columnMajor : .rowMajor }
+    }
+
     /// Parses the Python-literal dict `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`.
     public static func parseDict(_ bytes: [UInt8]) throws -> Description {
+        let fields = try parseHeaderFields(bytes)
+        guard let dtype = DType(npyDescriptor: fields.descriptor) else {
+            throw FrameError(.malformed, ".npy dtype \(JSONValue.string(fields.descriptor).encodedString()) is not supported (float64, float32, int64, int32, uint8, little-endian)")
+        }
+        return Description(dtype: dtype, order: fields.order, shape: fields.shape)
+    }
+
+    /// Parses the dict without judging its dtype, for importers that convert other types.
+    public static func parseHeaderFields(_ bytes: [UInt8]) throws -> HeaderFields {
         guard bytes.allSatisfy({ $0 < 0x80 }) else {
             throw FrameError(.malformed, ".npy header dict is not ASCII")
         }
@@ -71,7 +91,12 @@ public enum NPY {
             }
             try parser.expect(":")
             switch key {
-            case "descr": descr = try parser.string()
+            case "descr":
+                // A record dtype is a list of (name, type) pairs, not a string.
+                if try parser.consumeIf("[") {
+                    throw FrameError(.malformed, ".npy holds a structured (record) dtype, which has no frame dtype; save each field as its own array")
+                }
+                descr = try parser.string()
             case "fortran_order": fortran = try parser.boolean()
             case "shape": shape = try parser.integerTuple()
             default: throw FrameError(.malformed, ".npy header has unknown key \(JSONValue.string(key).encodedString())")
@@ -88,13 +113,10 @@ public enum NPY {
         guard let descr, let fortran, let shape else {
             throw FrameError(.malformed, ".npy header lacks descr, fortran_order or shape")
         }
-        guard let dtype = DType(npyDescriptor: descr) else {
-            throw FrameError(.malformed, ".npy dtype \(JSONValue.string(descr).encodedString()) is not supported (float64, float32, int64, int32, uint8, little-endian)")
-        }
         guard FrameHeader.elementCount(of: shape) != nil else {
             throw FrameError(.tooLarge, ".npy shape \(shape) holds more elements than can be addressed")
         }
-        return Description(dtype: dtype, order: fortran && shape.count > 1 ? .columnMajor : .rowMajor, shape: shape)
+        return HeaderFields(descriptor: descr, fortranOrder: fortran, shape: shape)
     }
 
     /// Enough of Python's literal syntax for the three values NumPy writes.

@@ -80,6 +80,9 @@ public enum AttributeKey {
 
     /// On a frame imported from CSV: the header line's column names, written back on export.
     public static let columnNames = "columns"
+    /// On a frame imported from a `.npy` file of a type frames do not hold: NumPy's descriptor
+    /// of that type (`>f8`, `|b1`, `<i2`), the values converted exactly to the frame's dtype.
+    public static let sourceDType = "source_dtype"
 }
 
 /// The keys of one stage's entry in `provenance` (FORMAT.md §1): enough to rerun it.

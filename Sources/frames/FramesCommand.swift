@@ -7,7 +7,7 @@ import ToolSupport
 struct FramesCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "frames",
-        abstract: "List, filter, check, import and export matrix-frame streams.",
+        abstract: "List, filter, check, import and export matrix-frame streams (.npy, .npz, MatrixMarket, CSV).",
         discussion: """
             A stream is a sequence of named arrays, each a zstd skippable frame (JSON header) \
             followed by a zstd frame holding a .npy file. `zstd -dc` decompresses it to .npy files.
@@ -103,8 +103,7 @@ extension FramesCommand {
 
         func run(tool: String, keepingMatches: Bool) throws {
             try runTool(tool) {
-                let patterns = names.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                guard !patterns.contains(where: \.isEmpty) else { throw ToolError("an empty name in '\(names)'") }
+                let patterns = try frameNames(names)
                 if files.isEmpty, FileIdentity(path: names) != nil, !names.contains("*") {
                     throw ToolError("'\(names)' is a file, but the first argument is the frame names: \(tool) NAMES \(names)")
                 }
@@ -124,150 +123,307 @@ extension FramesCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the frame with this name (the last, if the name repeats) as a .npy or CSV file.",
+            abstract: "Write frames as a .npy, .npz, MatrixMarket or CSV file.",
             discussion: """
+                Every tool takes the last frame of a name, and so does export. FILE may be - for \
+                stdout (binary .npy and .npz only into a pipe or a file, never a terminal).
+
+                --npy     one frame, any dtype and shape, its storage order kept
+                --npz     several frames, one array each, named by their frame names (default: \
+                every frame); stored as np.savez does, or deflated with --compressed \
+                (np.savez_compressed)
+                --mtx     MatrixMarket: completion observations as a coordinate file (1-based \
+                row, column, value; the noise level and provenance in a comment), any other \
+                1- or 2-D frame as an array file
+                --csv     a 0-, 1- or 2-D frame, one row per line
+
                 Examples:
                   frames export truth --npy truth.npy < instance.frames   # np.load
-                  frames export estimate --csv - < solved.frames   # CSV on stdout
+                  frames export truth,estimate --npz run.npz < solved.frames
+                  frames export --npz all.npz --compressed < solved.frames
+                  frames export observations --mtx obs.mtx < instance.frames
+                  frames export estimate --csv - --delimiter tab < solved.frames
                 """)
 
-        @Argument(help: "Name of the frame to export.")
-        var name: String
+        @Argument(help: ArgumentHelp("The frame to export; with --npz, names or patterns, comma-separated (default: every frame).", valueName: "names"))
+        var names: String?
 
         @Option(help: ArgumentHelp("Write a NumPy .npy file.", valueName: "file"))
         var npy: String?
 
-        @Option(help: ArgumentHelp("Write CSV (one row per line; '-' for stdout). 0-, 1- and 2-D frames only.", valueName: "file"))
+        @Option(help: ArgumentHelp("Write a NumPy .npz archive of several frames.", valueName: "file"))
+        var npz: String?
+
+        @Option(help: ArgumentHelp("Write a MatrixMarket .mtx file.", valueName: "file"))
+        var mtx: String?
+
+        @Option(help: ArgumentHelp("Write CSV (one row per line). 0-, 1- and 2-D frames only.", valueName: "file"))
         var csv: String?
 
-        @Argument(help: ArgumentHelp("The stream to read (default: stdin; - is stdin).", valueName: "file"))
+        @Flag(help: "With --npz: deflate the arrays, as np.savez_compressed does.")
+        var compressed = false
+
+        @Option(help: ArgumentHelp("With --csv: the field separator, one character (default ','), tab, or whitespace (a space).", valueName: "delimiter"))
+        var delimiter: String?
+
+        @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
         var input: String?
 
-        @Flag(name: [.customShort("f"), .long], help: "Overwrite the .npy or CSV file when it exists (never the input).")
+        @Flag(name: [.customShort("f"), .long], help: "Overwrite the output file when it exists (never the input).")
         var force = false
 
         @OptionGroup var progressOptions: ProgressOptions
         @OptionGroup var inputOptions: InputOptions
 
         func validate() throws {
-            guard (npy == nil) != (csv == nil) else { throw ValidationError("give exactly one of --npy FILE or --csv FILE") }
+            guard [npy, npz, mtx, csv].compactMap({ $0 }).count == 1 else {
+                throw ValidationError("give exactly one of --npy, --npz, --mtx or --csv FILE")
+            }
+            guard !compressed || npz != nil else { throw ValidationError("--compressed applies to --npz") }
+            guard delimiter == nil || csv != nil else { throw ValidationError("--delimiter applies to --csv") }
+            guard delimiter.map({ CSVDelimiter(argument: $0) != nil }) ?? true else {
+                throw ValidationError("--delimiter takes one character, tab or whitespace")
+            }
+            if npz == nil {
+                guard let names, !names.isEmpty else { throw ValidationError("name the frame to export") }
+                guard !names.contains(",") else { throw ValidationError("--npy, --mtx and --csv write one frame; --npz writes several") }
+            }
         }
 
         func run() throws {
             try runTool("frames export") {
-                let reader = try inputOptions.makeReader(path: input, progress: progressOptions.reporter(tool: "frames export"))
-                // Every tool takes the last frame of a name, so an export is final only at the
-                // end of the stream: a later frame of the name replaces the one written so far.
-                var exported: OutputFile?
-                var csvText: String?
-                while let header = try reader.next() {
-                    guard header.name == name else { continue }
-                    exported?.discard()
-                    if let npy {
-                        exported = try OutputFile(path: npy, overwrite: force, inputs: inputIdentities([input]))
-                        try NPYFiles.exportCurrentFrame(of: reader, to: exported!)
-                    } else {
-                        // A number takes up to 24 characters and its separator as text.
-                        try inputOptions.budget.check([PlannedArray("the CSV text of frame '\(name)'",
-                                                                    [("\(header.shapeDescription)", header.elementCount)],
-                                                                    elementBytes: 25)])
-                        csvText = try CSVFiles.render(try reader.read())
-                        if let csv, csv != "-" {
-                            exported = try OutputFile(path: csv, overwrite: force, inputs: inputIdentities([input]))
-                            var bytes = csvText!
-                            try bytes.withUTF8 { try exported!.write(UnsafeRawBufferPointer($0)) }
-                        }
+                let reader = try inputOptions.makeReader(path: input)
+                if let npz {
+                    try exportArchive(reader, to: npz)
+                } else if let mtx {
+                    let spool = try FrameSpool()
+                    while try reader.next() != nil { try spool.keep(reader) }
+                    try writeText(try MatrixMarketFiles.export(names!, from: spool), to: mtx)
+                } else if npy == "-" {
+                    let sink = try standardOutput(binary: true)
+                    let spool = try FrameSpool()
+                    while let header = try reader.next() {
+                        if header.name == names { try spool.keep(reader) }
                     }
-                }
-                if let exported {
-                    try exported.commit()
-                } else if let csvText, csv == "-" {
-                    try StandardStreams.output(csvText)
+                    guard !spool.headers.isEmpty else { throw ToolError("no frame named '\(names!)' in the stream") }
+                    try spool.replayLastOfEachName { try NPYFiles.exportCurrentFrame(of: $0, to: sink) }
                 } else {
-                    throw ToolError("no frame named '\(name)' in the stream")
+                    try exportLastFrame(reader)
                 }
             }
+        }
+
+        /// One frame to a .npy file or as CSV: a later frame of the name replaces what an
+        /// earlier one wrote, so the file is final only at the end of the stream.
+        private func exportLastFrame(_ reader: FrameReader) throws {
+            var exported: OutputFile?
+            var csvText: String?
+            let separator = delimiter.flatMap(CSVDelimiter.init(argument:)) ?? .comma
+            while let header = try reader.next() {
+                guard header.name == names else { continue }
+                exported?.discard()
+                if let npy {
+                    exported = try OutputFile(path: npy, overwrite: force, inputs: inputIdentities([input]))
+                    try NPYFiles.exportCurrentFrame(of: reader, to: exported!)
+                } else {
+                    csvText = try CSVFiles.render(try reader.read(), delimiter: separator)
+                    if let csv, csv != "-" {
+                        exported = try OutputFile(path: csv, overwrite: force, inputs: inputIdentities([input]))
+                        var bytes = csvText!
+                        try bytes.withUTF8 { try exported!.write(UnsafeRawBufferPointer($0)) }
+                    }
+                }
+            }
+            if let exported {
+                try exported.commit()
+            } else if let csvText, csv == "-" {
+                try StandardStreams.output(csvText)
+            } else {
+                throw ToolError("no frame named '\(names!)' in the stream")
+            }
+        }
+
+        private func exportArchive(_ reader: FrameReader, to path: String) throws {
+            let patterns = try names.map { try frameNames($0) } ?? []
+            let selector = NameSelector(patterns.isEmpty ? ["*"] : patterns)
+            let spool = try FrameSpool()
+            while let header = try reader.next() {
+                if selector.matches(header.name) { try spool.keep(reader) }
+            }
+            for pattern in patterns where !spool.headers.contains(where: { NameSelector([pattern]).matches($0.name) }) {
+                throw ToolError("no frame matches '\(pattern)' in the stream")
+            }
+            guard !spool.headers.isEmpty else { throw ToolError("the stream has no frames to export") }
+            let level: Int32? = compressed ? 6 : nil
+            if path == "-" {
+                try NPZFiles.exportArchive(from: spool, compressionLevel: level, to: try standardOutput(binary: true))
+            } else {
+                let file = try OutputFile(path: path, overwrite: force, inputs: inputIdentities([input]))
+                try NPZFiles.exportArchive(from: spool, compressionLevel: level, to: file)
+                try file.commit()
+            }
+        }
+
+        private func writeText(_ bytes: [UInt8], to path: String) throws {
+            let sink: ByteSink
+            var file: OutputFile?
+            if path == "-" {
+                sink = try standardOutput(binary: false)
+            } else {
+                file = try OutputFile(path: path, overwrite: force, inputs: inputIdentities([input]))
+                sink = file!
+            }
+            try bytes.withUnsafeBytes { try sink.write($0) }
+            try file?.commit()
+        }
+
+        private func standardOutput(binary: Bool) throws -> ByteSink {
+            if binary, StandardStreams.isTerminal(1) {
+                throw ToolError("refusing to write a binary file to a terminal; redirect stdout or name a file")
+            }
+            try refuseStandardOutputAsInput([input])
+            return FileDescriptorSink(descriptor: 1)
         }
     }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
-            abstract: "Turn a .npy or CSV file into a frame.",
+            abstract: "Turn a .npy, .npz, MatrixMarket or CSV file into frames.",
             discussion: """
-                The .npy data streams through without being held in memory; CSV becomes float64 \
-                (or --dtype) with a first non-numeric line kept as column names.
+                FILE may be - for stdin. The format comes from the file's first bytes (.npy, zip, \
+                %%MatrixMarket); text without them is CSV. --format overrides.
+
+                .npy      one frame; streams through without being held in memory. Types a \
+                frame does not hold are converted exactly (bool → uint8; int8, int16, uint16 → \
+                int32; uint32, uint64 → int64; float16 → float32; big-endian → little-endian), \
+                the original kept in the source_dtype attribute; complex, strings and objects \
+                are refused.
+                .npz      one frame per array, named by its key (np.savez, np.savez_compressed).
+                .mtx      a coordinate file (real or integer; symmetric ones expanded) becomes a \
+                matrix-completion instance, the frames entries and observations, ready for \
+                solve-flat; an array file becomes one dense frame (--name).
+                CSV       one frame, float64 (or --dtype); a first non-numeric line is kept as \
+                column names.
 
                 Examples:
                   frames import observations.npy --name observations > obs.frames
-                  frames import table.csv --name truth --attr kind=measured > truth.frames
+                  frames import arrays.npz > arrays.frames
+                  frames import ratings.mtx | solve-flat \\
+                    | frames export estimate --npy estimate.npy
+                  frames import table.csv --name truth --delimiter ';' > truth.frames
+                  python make_mask.py | frames import - --name mask > mask.frames
                   solve-flat inst.frames \\
                     | frames import --append mask.npy --name mask | evaluate
                 """)
 
-        @Argument(help: "A .npy or .csv file.")
+        @Argument(help: "A .npy, .npz, .mtx or CSV file; - for stdin.")
         var file: String
 
-        @Option(help: "Name of the new frame.")
-        var name: String
+        @Option(help: "Name of the new frame (.npy, CSV and array .mtx files).")
+        var name: String?
 
-        @Option(help: "File format (default: from the extension).")
+        @Option(help: "File format (default: from the file's first bytes).")
         var format: FileFormat?
 
-        @Option(help: "Element type for CSV input.")
-        var dtype: DType = .float64
+        @Option(help: "Element type for CSV input (default float64).")
+        var dtype: DType?
 
-        @Option(name: .customLong("attr"), help: ArgumentHelp("Attribute KEY=VALUE (VALUE parsed as JSON when it is JSON, else a string); repeatable.", valueName: "key=value"))
+        @Option(help: ArgumentHelp("CSV field separator: one character (default ','), tab, or whitespace (runs of spaces and tabs).", valueName: "delimiter"))
+        var delimiter: String?
+
+        @Option(name: .customLong("attr"), help: ArgumentHelp("Attribute KEY=VALUE on every frame made (VALUE parsed as JSON when it is JSON, else a string); repeatable.", valueName: "key=value"))
         var attributes: [String] = []
 
-        @Flag(help: "Read a stream on stdin, pass it on, and append the new frame.")
+        @Flag(help: "Read a stream on stdin (or --input), pass it on, and append the new frames.")
         var append = false
+
+        @Option(name: [.short, .long], help: ArgumentHelp("With --append: read this stream instead of stdin.", valueName: "file"))
+        var input: String?
 
         @OptionGroup var progressOptions: ProgressOptions
         @OptionGroup var inputOptions: InputOptions
         @OptionGroup var output: OutputOptions
 
-        enum FileFormat: String, ExpressibleByArgument, CaseIterable { case npy, csv }
+        func validate() throws {
+            if append, file == "-", input == nil || input == "-" {
+                throw ValidationError("with --append the stream comes on stdin: name the file to import, or give the stream with -i")
+            }
+            guard delimiter.map({ CSVDelimiter(argument: $0) != nil }) ?? true else {
+                throw ValidationError("--delimiter takes one character, tab or whitespace")
+            }
+        }
 
         func run() throws {
             try runTool("frames import") {
-                var attributes: JSONObject = [:]
-                for pair in self.attributes {
-                    guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                        throw ToolError("--attr takes KEY=VALUE, got '\(pair)'")
-                    }
-                    let text = String(pair[pair.index(after: equals)...])
-                    attributes[String(pair[..<equals])] = (try? JSONValue.decode(Array(text.utf8))) ?? .string(text)
+                let attributes = try parsedAttributes()
+                // The stream to pass on is checked first: a terminal on stdin is refused before anything is read.
+                let appended = append ? try inputOptions.makeReader(path: input) : nil
+                if file == "-", StandardStreams.isTerminal(0) {
+                    throw ToolError("refusing to read a file from a terminal; pipe one in or name a file")
                 }
-                attributes = appendingProvenance(provenanceEntry(tool: "frames import"), to: attributes)
-                let progress = progressOptions.reporter(tool: "frames import")
-                let stream = try output.makeOutput(inputs: append ? [file, nil] : [file], progress: progress)
-                if append {
-                    try filterFrames(try inputOptions.makeReader(progress: progress), to: stream.writer) { _ in true }
+                let source = try ByteInput(path: file)
+                let format = try self.format ?? FileFormat.detect(leadingBytes: source.peek(16), path: file)
+                guard format == .csv || (dtype == nil && delimiter == nil) else {
+                    throw ToolError("--dtype and --delimiter apply to CSV input, and \(source.label) is .\(format.rawValue)")
                 }
-                let detected = format ?? (file.lowercased().hasSuffix(".csv") ? .csv : .npy)
-                switch detected {
+                // Text formats are parsed whole before anything is written; binary ones stream.
+                switch format {
                 case .npy:
-                    try NPYFiles.importFile(path: file, name: name, attributes: attributes, to: stream.writer,
-                                            budget: inputOptions.budget)
-                case .csv:
-                    let source = try openForReading(file)
-                    // The text, and its numbers (at most one per two bytes of it), are held at once.
-                    if let size = regularFileSize(descriptor: source.descriptor) {
-                        try inputOptions.budget.check([
-                            PlannedArray("the text of '\(file)'", [("its \(size) bytes", size)], elementBytes: 1),
-                            PlannedArray("its numbers", [("at most \(size / 2 + 1)", size / 2 + 1)], elementBytes: dtype.byteSize),
-                        ])
+                    let name = try requiredName()
+                    try writeFrames(after: appended) { try NPYFiles.importFile(from: source, name: name, attributes: attributes, to: $0,
+                                                                                     budget: inputOptions.budget) }
+                case .npz:
+                    guard name == nil else { throw ToolError("--name does not apply to .npz: each array becomes a frame named by its key") }
+                    try writeFrames(after: appended) { try NPZFiles.importArchive(from: source, attributes: attributes, to: $0) }
+                case .mtx:
+                    let frames: [Frame]
+                    switch try MatrixMarketFiles.parse(source.readToEnd(), label: source.label) {
+                    case .observations(let observations):
+                        guard name == nil else {
+                            throw ToolError("a coordinate .mtx becomes the frames 'entries' and 'observations'; --name applies to array files")
+                        }
+                        frames = MatrixMarketFiles.completionFrames(observations, attributes: attributes)
+                    case .dense(let rows, let columns, let data):
+                        frames = [Frame(name: try requiredName(), shape: [rows, columns], data: data, attributes: attributes)]
                     }
-                    var bytes: [UInt8] = []
-                    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
-                    defer { chunk.deallocate() }
-                    while case let n = try source.read(into: chunk), n > 0 { bytes += chunk[0..<n] }
-                    let frame = try CSVFiles.parse(String(decoding: bytes, as: UTF8.self), name: name, dtype: dtype, attributes: attributes)
-                    try stream.writer.write(frame)
+                    try writeFrames(after: appended) { writer in for frame in frames { try writer.write(frame) } }
+                case .csv:
+                    let name = try requiredName()
+                    let text = String(decoding: try source.readToEnd(), as: UTF8.self)
+                    let frame = try CSVFiles.parse(text, name: name, dtype: dtype ?? .float64,
+                                                   delimiter: delimiter.flatMap(CSVDelimiter.init(argument:)) ?? .comma,
+                                                   label: "CSV \(source.label)", attributes: attributes)
+                    try writeFrames(after: appended) { try $0.write(frame) }
                 }
-                try stream.finish()
             }
+        }
+
+        /// Opens the output, passes the --append stream on, and lets `body` add the new frames.
+        private func writeFrames(after appended: FrameReader?, _ body: (FrameWriter) throws -> Void) throws {
+            let stream = try output.makeOutput(inputs: append ? [file, input] : [file])
+            if let appended {
+                try filterFrames(appended, to: stream.writer) { _ in true }
+            }
+            try body(stream.writer)
+            try stream.finish()
+        }
+
+        private func requiredName() throws -> String {
+            guard let name, !name.isEmpty else { throw ToolError("give the new frame's name with --name") }
+            return name
+        }
+
+        private func parsedAttributes() throws -> JSONObject {
+            var attributes: JSONObject = [:]
+            for pair in self.attributes {
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    throw ToolError("--attr takes KEY=VALUE, got '\(pair)'")
+                }
+                let text = String(pair[pair.index(after: equals)...])
+                attributes[String(pair[..<equals])] = (try? JSONValue.decode(Array(text.utf8))) ?? .string(text)
+            }
+            return appendingProvenance(provenanceEntry(tool: "frames import"), to: attributes)
         }
     }
 
@@ -316,3 +472,11 @@ extension FramesCommand {
 }
 
 extension DType: ExpressibleByArgument {}
+extension FileFormat: ExpressibleByArgument {}
+
+/// Comma-separated frame names, none empty.
+private func frameNames(_ list: String) throws -> [String] {
+    let names = list.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    guard !names.contains(where: \.isEmpty) else { throw ToolError("an empty name in '\(list)'") }
+    return names
+}
