@@ -159,7 +159,7 @@ class Suite:
             subprocess.run(["bash", "-o", "pipefail", "-c", command], stdout=sink, check=True)
         frames = self.tool("frames")
         with open(whole, "rb") as source, open(truth_path, "wb") as sink:
-            subprocess.run([frames, "pick", "truth", "truth_left", "truth_right"], stdin=source, stdout=sink, check=True)
+            subprocess.run([frames, "pick", "truth,truth_left,truth_right"], stdin=source, stdout=sink, check=True)
         with open(whole, "rb") as source, open(path, "wb") as sink:
             subprocess.run([frames, "drop", "truth"], stdin=source, stdout=sink, check=True)
         os.remove(whole)
