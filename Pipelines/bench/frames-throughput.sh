@@ -35,7 +35,12 @@ np.save(path, np.random.default_rng(0).standard_normal((rows, cols)))
 PY
 bytes=$(stat -c %s "$scratch/M.npy")
 
-seconds() { local t0 t1; t0=$(date +%s%N); "$@"; t1=$(date +%s%N); awk -v d=$((t1 - t0)) 'BEGIN {printf "%.4f", d/1e9}'; }
+# A failed run must not pass for a fast one: it stops the whole script (this runs in $(…)).
+seconds() {
+  local t0 t1; t0=$(date +%s%N)
+  "$@" || { echo "frames-throughput.sh: $1 failed" >&2; kill -TERM $$; exit 1; }
+  t1=$(date +%s%N); awk -v d=$((t1 - t0)) 'BEGIN {printf "%.4f", d/1e9}'
+}
 ours() { "$bin/frames" import "$scratch/M.npy" --name M | "$bin/frames" verify --quiet; }
 peer() { zstd -q -T0 -3 -c "$scratch/M.npy" | zstd -q -dc > /dev/null; }
 ours_compress() { "$bin/frames" import "$scratch/M.npy" --name M > /dev/null; }

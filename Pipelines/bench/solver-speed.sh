@@ -78,7 +78,7 @@ dgemv() {  # ROUND: both references right after our runs of ROUND, so each ratio
 for i in $(seq "$repeats"); do
   for method in flat convex; do
     seconds solve "$method" >> "$scratch/times-$method"; echo >> "$scratch/times-$method"
-    "$bin/frames" pick estimate estimate_left estimate_right < "$scratch/out.frames" > "$scratch/ours-$method-$i.frames"
+    "$bin/frames" pick estimate,estimate_left,estimate_right,timings < "$scratch/out.frames" > "$scratch/ours-$method-$i.frames"
     rm -f "$scratch/out.frames"
   done
   dgemv "$i"

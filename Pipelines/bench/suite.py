@@ -40,6 +40,9 @@ PIPELINES = os.path.dirname(HERE)
 REPO = os.path.dirname(PIPELINES)
 PEERS = os.path.join(HERE, "peers")
 sys.path[:0] = [HERE, PEERS]
+# Peers that run in their own virtual environment (SoftImpute) read streams with this
+# checkout's flatframes, which that environment does not have installed.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [os.path.join(PIPELINES, "python"), os.environ.get("PYTHONPATH")]))
 import numpy as np  # noqa: E402
 
 import benchlib  # noqa: E402
