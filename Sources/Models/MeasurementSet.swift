@@ -33,6 +33,11 @@ public struct MeasurementSet: Sendable {
               let d2 = attributes[AttributeKey.columns]?.integerValue.map(Int.init), d1 > 0, d2 > 0 else {
             throw ModelError("frame '\(name)' lacks the truth's shape (attributes d1, d2)")
         }
+        // Every family's operator sizes itself by d1·d2 somewhere (vec(A_i), the identity's
+        // m), so a shape past Int's range must stop here, not trap there.
+        guard !d1.multipliedReportingOverflow(by: d2).overflow else {
+            throw ModelError("frame '\(name)' says the truth is \(d1)×\(d2), more entries than can be addressed")
+        }
         func operatorFrame(_ base: String) throws -> Frame {
             guard let frame = frames[prefix + base] else {
                 throw ModelError("the \(family) operator needs a '\(prefix + base)' frame, which the stream lacks")
