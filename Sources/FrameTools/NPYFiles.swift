@@ -59,7 +59,7 @@ public enum NPYFiles {
             let preamble = try readExactly(NPY.preambleBytes)
             let lengthField = try readExactly(try NPY.lengthFieldBytes(preamble: preamble))
             let dictBytes = lengthField.reversed().reduce(0) { $0 << 8 | Int($1) }
-            guard dictBytes <= 1 << 20 else { throw FrameError(.malformed, "'\(path)' has an implausible .npy header length") }
+            guard dictBytes <= NPY.maximumDictBytes else { throw FrameError(.malformed, "'\(path)' has an implausible .npy header length") }
             return try NPY.parseDict(readExactly(dictBytes))
         } catch var error as FrameError {
             if !error.message.contains(path) { error.message = "'\(path)': \(error.message)" }
