@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the toolkit needs and a fresh machine lacks: OpenBLAS and zstd development
 # packages (apt), the zstd CLI, gnuplot, GNU parallel and jq (the reproduction pipelines'
-# figures, sweeps and JSON), and numpy/scipy/zstandard/pytest plus cvxpy for the oracle (pip).
+# figures, sweeps and JSON), GNU time (peak memory in the hostile-stream tests), and numpy/scipy/zstandard/pytest plus cvxpy for the oracle (pip).
 # Quiet and quick when everything is already there; the main job and the test runner call it first.
 set -euo pipefail
 
@@ -13,6 +13,7 @@ command -v zstd >/dev/null || missing_apt+=(zstd)
 command -v gnuplot >/dev/null || missing_apt+=(gnuplot-nox)
 command -v parallel >/dev/null || missing_apt+=(parallel)
 command -v jq >/dev/null || missing_apt+=(jq)
+[ -x /usr/bin/time ] || missing_apt+=(time)
 if [ ${#missing_apt[@]} -gt 0 ]; then
   as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
   echo "installing ${missing_apt[*]} (apt)" >&2
