@@ -83,7 +83,11 @@ for target in "${targets[@]}"; do
     [ -n "${built[$module]:-}" ] || { compile_module "$module"; built[$module]=1; }
     objects+=("$build/objects/$module.o")
   done
+  binary="$build/bin/$target"
+  if [ -f "$binary" ] && [ -z "$(find "${objects[@]}" "Fuzz/Targets/$target.swift" Fuzz/Support Fuzz/build.sh -newer "$binary" -print -quit)" ]; then
+    continue
+  fi
   echo "fuzz build: target $target" >&2
   swiftc "${swift_flags[@]}" -module-name FuzzTarget "Fuzz/Targets/$target.swift" Fuzz/Support/*.swift "${objects[@]}" \
-    -lzstd -lopenblas -lm -o "$build/bin/$target" 2> >(grep -v 'ld.gold: warning: Cannot export local symbol' >&2)
+    -lzstd -lopenblas -lm -o "$binary" 2> >(grep -v 'ld.gold: warning: Cannot export local symbol' >&2)
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the toolkit needs and a fresh machine lacks: OpenBLAS and zstd development
 # packages (apt), the zstd CLI, gnuplot, GNU parallel and jq (the reproduction pipelines'
-# figures, sweeps and JSON), GNU time (peak memory in the hostile-stream tests), and numpy/scipy/zstandard/pytest plus cvxpy for the oracle (pip).
+# figures, sweeps and JSON), GNU time (peak memory in the hostile-stream tests), and
+# numpy/scipy/zstandard/pytest plus cvxpy for the oracle (pip).
 # Quiet and quick when everything is already there; the main job and the test runner call it first.
 set -euo pipefail
 

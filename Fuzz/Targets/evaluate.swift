@@ -19,6 +19,10 @@ public func evaluateFuzzTest(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt
         try evaluation.consume(FrameReader(source: MemorySource(input), limits: fuzzLimits), forwardingTo: writer)
         try writer.flush()
         require(forwarded.bytes == input, "evaluate --pass did not forward the stream verbatim")
+        let headers = FrameReader(source: MemorySource(input), limits: fuzzLimits)
+        while let header = try headers.next() {
+            if claimsOversizedCompletion(header) { return }
+        }
         let report = try evaluation.report()
         _ = report.json
         _ = report.csvRow
