@@ -46,7 +46,7 @@ compile_module() {
   local module=$1 object="$build/objects/$1.o" interface="$build/modules/$1.swiftmodule"
   local inputs=("Sources/$module" Fuzz/build.sh)
   for imported in ${module_imports[$module]}; do inputs+=("$build/modules/$imported.swiftmodule"); done
-  if [ -f "$object" ] && [ -z "$(find "${inputs[@]}" -newer "$object" -print -quit)" ]; then
+  if [ -f "$object" ] && [ -z "$(find "${inputs[@]}" -newer "$object" \( -name '*.swift' -o -name '*.swiftmodule' -o -name build.sh \) -print -quit)" ]; then
     return
   fi
   echo "fuzz build: module $module" >&2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Rebuilds the seed corpora in Fuzz/Corpus/<target> from small streams the tools write (every
 # operator family, noise, holdout, outliers, solved streams), frames numpy writes (row-major,
-# every dtype), and the .npy and CSV files `frames export` writes. Each seed is a few
+# every dtype), the .npy and CSV files `frames export` writes, and the conformance corpus's
+# valid streams (Tests/Corpus/valid) when there is one. Each seed is a few
 # kilobytes at most, so libFuzzer's default input length covers it.
 #
 #   Fuzz/make-seeds.sh [bin-dir]     (default: .build-rel/release, as `swift build -c release --build-path .build-rel`)
@@ -66,6 +67,14 @@ for stream in "$work"/*.frames; do
   esac
 done
 cp "$work/truth-gaussian.frames" "$corpus/evaluate/truth-gaussian"
+# The conformance corpus's valid streams, when the checkout has it, seed the stream readers too.
+if [ -d Tests/Corpus/valid ]; then
+  for stream in Tests/Corpus/valid/*; do
+    [ -f "$stream" ] && [ "$(wc -c < "$stream")" -le 16384 ] || continue
+    cp "$stream" "$corpus/frame-reader/conformance-$(basename "$stream")"
+    cp "$stream" "$corpus/frames-tool/conformance-$(basename "$stream")"
+  done
+fi
 
 # frames-import: a first byte choosing the format (even: .npy; odd: CSV of dtype
 # DType.allCases[byte / 2 % 5]), then the file.
