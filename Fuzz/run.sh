@@ -9,11 +9,12 @@
 #   Fuzz/run.sh --seconds 60                 one minute over every target (what CI runs)
 #   Fuzz/run.sh --runs 10000000 frame-reader ten million executions of one target
 #
-# AddressSanitizer runs without its quarantine and allocation stacks by default
-# (ASAN_OPTIONS=quarantine_size_mb=0:malloc_context_size=0): the readers' 1 MiB buffers make
-# the quarantine's unmapping the dominant cost, and recording a stack per allocation the next
-# one. Overflows are still caught by redzones and leaks by LeakSanitizer; a use after free only
-# until the memory is reused. Set ASAN_OPTIONS= to replay an artifact with full reports.
+# AddressSanitizer runs without its quarantine and with two-frame allocation stacks by default
+# (ASAN_OPTIONS=quarantine_size_mb=0:malloc_context_size=2): the readers' 1 MiB buffers make
+# the quarantine's unmapping the dominant cost, and recording full stacks the next one (two
+# frames is the least with which LeakSanitizer still reports a leak). Overflows are still
+# caught by redzones and leaks by LeakSanitizer; a use after free only until the memory is
+# reused. Set ASAN_OPTIONS= to replay an artifact with full reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=60
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) targets+=("$1"); shift ;;
   esac
 done
@@ -35,7 +36,7 @@ export FUZZ_BUILD=$build
 # The Swift runtime's backtracer reads the crashed process's stack, which AddressSanitizer
 # reports as a bad read of its own and hides the real failure.
 export SWIFT_BACKTRACE=enable=no
-export ASAN_OPTIONS=${ASAN_OPTIONS-quarantine_size_mb=0:malloc_context_size=0}
+export ASAN_OPTIONS=${ASAN_OPTIONS-quarantine_size_mb=0:malloc_context_size=2}
 
 share=$(( seconds / ${#targets[@]} ))
 [ "$share" -ge 1 ] || share=1
