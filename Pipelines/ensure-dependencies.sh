@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the toolkit needs and a fresh machine lacks: OpenBLAS, zstd and zlib (.npz)
 # development packages (apt), the zstd CLI, gnuplot, GNU parallel and jq (the reproduction pipelines'
-# figures, sweeps and JSON), numpy/scipy/zstandard/pytest, cvxpy for the oracle and pandas for
-# flatframes.read_report (pip), and this checkout's Python package, flatframes (Pipelines/python),
-# in editable mode, so that `import flatframes` in any script or stage is this checkout's.
+# figures, sweeps and JSON), GNU time (peak memory in the hostile-stream tests),
+# numpy/scipy/zstandard/pytest, cvxpy for the oracle and pandas for flatframes.read_report (pip),
+# and this checkout's Python package, flatframes (Pipelines/python), in editable mode, so that
+# `import flatframes` in any script or stage is this checkout's.
 # With --tests (the test runner and CI) also the OpenSSH client and server, for the test that
 # runs a sweep on two ssh servers of its own; the server is not installed otherwise, since its
 # package starts a system sshd on machines that run services.
@@ -26,6 +27,7 @@ command -v zstd >/dev/null || missing_apt+=(zstd)
 command -v gnuplot >/dev/null || missing_apt+=(gnuplot-nox)
 command -v parallel >/dev/null || missing_apt+=(parallel)
 command -v jq >/dev/null || missing_apt+=(jq)
+[ -x /usr/bin/time ] || missing_apt+=(time)
 if [ "$tests" = 1 ]; then
   { command -v ssh && command -v ssh-keygen; } >/dev/null || missing_apt+=(openssh-client)
   [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null || missing_apt+=(openssh-server)

@@ -87,7 +87,7 @@ public enum NPYFiles {
             let preamble = try input.readExactly(NPY.preambleBytes, "a .npy header")
             let lengthField = try input.readExactly(try NPY.lengthFieldBytes(preamble: preamble), "a .npy header")
             let dictBytes = lengthField.reversed().reduce(0) { $0 << 8 | Int($1) }
-            guard dictBytes <= 1 << 20 else { throw FrameError(.malformed, "implausible .npy header length \(dictBytes)") }
+            guard dictBytes <= NPY.maximumDictBytes else { throw FrameError(.malformed, "implausible .npy header length \(dictBytes)") }
             return try NPY.parseHeaderFields(input.readExactly(dictBytes, "a .npy header"))
         } catch var error as FrameError {
             if !error.message.hasPrefix(input.label) { error.message = "\(input.label): \(error.message)" }

@@ -244,6 +244,9 @@ public final class FrameReader {
         var lengthField = [UInt8](repeating: 0, count: lengthBytes)
         try lengthField.withUnsafeMutableBytes { try decode($0) }
         let dictBytes = lengthField.reversed().reduce(0) { $0 << 8 | Int($1) }
+        guard dictBytes <= NPY.maximumDictBytes else {
+            throw FrameError(.malformed, "payload .npy header length \(dictBytes) is implausible (at most \(NPY.maximumDictBytes))")
+        }
         guard NPY.preambleBytes + lengthBytes + dictBytes + current.dataBytes == declaredNpyBytes else {
             throw FrameError(.inconsistent, "shape \(current.shapeDescription) \(current.dtype.rawValue) does not fit a payload of \(declaredNpyBytes) bytes")
         }
@@ -293,9 +296,15 @@ public final class FrameReader {
         var zInput = ZSTD_inBuffer(src: available.baseAddress, size: available.count, pos: 0)
         let result = ZSTD_decompressStream(decompressor, &output, &zInput)
         if ZSTD_isError(result) != 0 {
-            let isChecksum = ZSTD_getErrorCode(result) == ZSTD_error_checksum_wrong
+            let code = ZSTD_getErrorCode(result)
+            // zstd stops a frame at its content size (checked against npy_bytes before
+            // decoding) with this code: content beyond it, as in a decompression bomb behind a
+            // small header.
+            if code == ZSTD_error_dstSize_tooSmall {
+                throw FrameError(.inconsistent, "payload is longer than its header says")
+            }
             let reason = String(cString: ZSTD_getErrorName(result))
-            throw FrameError(.corrupt, isChecksum ? "checksum mismatch: payload is corrupt" : "payload cannot be decoded: \(reason)")
+            throw FrameError(.corrupt, code == ZSTD_error_checksum_wrong ? "checksum mismatch: payload is corrupt" : "payload cannot be decoded: \(reason)")
         }
         if zInput.pos > 0 {
             try writer?.writeVerbatim(UnsafeRawBufferPointer(rebasing: available[0..<zInput.pos]))

@@ -4,6 +4,10 @@ public enum NPY {
     public static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
     /// The fixed part before the dict: magic, version, and a 2-byte (v1) or 4-byte (v2+) length.
     public static let preambleBytes = 8
+    /// The longest dict a reader takes. NumPy writes a few hundred bytes for the dtypes frames
+    /// hold, but a version 2 length field can claim 4 GiB, which a reader would allocate
+    /// before finding out.
+    public static let maximumDictBytes = 1 << 20
 
     /// The bytes NumPy itself would write before the data: version 1.0 when the dict fits a
     /// 16-bit length, otherwise 2.0, padded with spaces and a newline to a multiple of 64.
