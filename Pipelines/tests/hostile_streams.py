@@ -212,9 +212,9 @@ CASES = [
     Case("shape-overflow", "header shape (2^31-1)^4: the product overflows Int64",
          shape_product_overflows, "more elements than can be addressed"),
     Case("extent-over-int32", "header extent 2^31",
-         extent_over_int32, "invalid extent"),
+         extent_over_int32, "an extent that is not an integer from 0 to 2147483647"),
     Case("negative-extent", "header extent -3",
-         negative_extent, "invalid extent"),
+         negative_extent, "an extent that is not an integer from 0 to 2147483647"),
     Case("npy-shape-overflow", "payload .npy shape whose product overflows Int64",
          npy_shape_overflows, "more elements than can be addressed", payload_level=True),
     Case("header-length-4GiB", "header length field 2^32-1",
@@ -297,7 +297,7 @@ def import_cases():
          "shape is malformed"),
         ("npy-dict-4GiB", b"\x93NUMPY\x02\x00" + struct.pack("<I", 0xFFFFFFFF), "implausible .npy header length"),
         ("npy-data-short", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000,), }\n", b"\0" * 80),
-         "before its data does"),
+         "before its .npy data does"),
     ]
 
 
