@@ -8,7 +8,7 @@
 # to an object and a .swiftmodule, in the package's dependency order; each target is one
 # Swift file defining LLVMFuzzerTestOneInput, compiled against those modules and linked with
 # their objects, zstd and OpenBLAS. The C shims are the package's own module maps; the one C
-# target (CStreamKernels) is compiled with clang under the same instrumentation.
+# targets (CTemporaryFiles, CStreamKernels) are compiled with clang under the same instrumentation.
 #
 #   Fuzz/build.sh              every target
 #   Fuzz/build.sh frame-reader only the ones named
@@ -19,7 +19,7 @@ build=${FUZZ_BUILD:-$root/.build-fuzz}
 mkdir -p "$build/modules" "$build/objects" "$build/bin"
 
 swift_flags=(-sanitize=fuzzer,address -parse-as-library -O -g -Xcc -w
-             -I "$build/modules" -I Sources/CZstd -I Sources/COpenBLAS)
+             -I "$build/modules" -I Sources/CZstd -I Sources/COpenBLAS -I Sources/CZlib)
 
 # The library modules each module imports (as in Package.swift), and those each target links,
 # in dependency order.
@@ -55,31 +55,41 @@ compile_module() {
   touch "$object"
 }
 
-compile_stream_kernels() {
-  local object="$build/objects/CStreamKernels.o"
-  if [ ! -f "$object" ] || [ Sources/CStreamKernels/stream_kernels.c -nt "$object" ]; then
-    echo "fuzz build: module CStreamKernels" >&2
-    clang -O2 -g -fsanitize=fuzzer-no-link,address -I Sources/CStreamKernels/include \
-      -c Sources/CStreamKernels/stream_kernels.c -o "$object"
+# A C target of the package (every .c in Sources/NAME, its include/*.h as one module), compiled
+# with clang under the same instrumentation into one relocatable object.
+compile_c_module() {
+  local name=$1 object="$build/objects/$1.o" parts=() source part
+  if [ ! -f "$object" ] || [ -n "$(find "Sources/$name" Fuzz/build.sh -newer "$object" -print -quit)" ]; then
+    echo "fuzz build: module $name" >&2
+    for source in "Sources/$name"/*.c; do
+      part="$build/objects/$name-$(basename "$source" .c).o"
+      clang -O2 -g -fsanitize=fuzzer-no-link,address -I "Sources/$name/include" -c "$source" -o "$part"
+      parts+=("$part")
+    done
+    ld -r "${parts[@]}" -o "$object"
   fi
-  mkdir -p "$build/modules/CStreamKernels"
-  printf 'module CStreamKernels {\n    header "%s"\n    export *\n}\n' \
-    "$root/Sources/CStreamKernels/include/stream_kernels.h" > "$build/modules/CStreamKernels/module.modulemap.new"
-  cmp -s "$build/modules/CStreamKernels/module.modulemap.new" "$build/modules/CStreamKernels/module.modulemap" \
-    || mv "$build/modules/CStreamKernels/module.modulemap.new" "$build/modules/CStreamKernels/module.modulemap"
-  rm -f "$build/modules/CStreamKernels/module.modulemap.new"
+  mkdir -p "$build/modules/$name"
+  { printf 'module %s {\n' "$name"
+    for header in "$root/Sources/$name/include"/*.h; do printf '    header "%s"\n' "$header"; done
+    printf '    export *\n}\n'; } > "$build/modules/$name/module.modulemap.new"
+  cmp -s "$build/modules/$name/module.modulemap.new" "$build/modules/$name/module.modulemap" \
+    || mv "$build/modules/$name/module.modulemap.new" "$build/modules/$name/module.modulemap"
+  rm -f "$build/modules/$name/module.modulemap.new"
 }
+
+# The C targets each library module imports (as in Package.swift).
+declare -A c_imports=([Frames]="CTemporaryFiles" [LinearAlgebra]="CStreamKernels" [Models]="CStreamKernels")
 
 declare -A built=()
 for target in "${targets[@]}"; do
   [ -n "${target_modules[$target]:-}" ] || { echo "fuzz build: unknown target '$target'" >&2; exit 2; }
   objects=()
   for module in ${target_modules[$target]}; do
-    if [ "$module" = LinearAlgebra ]; then
-      [ -n "${built[CStreamKernels]:-}" ] || { compile_stream_kernels; built[CStreamKernels]=1; }
-      objects+=("$build/objects/CStreamKernels.o")
-      swift_flags+=(-I "$build/modules/CStreamKernels")
-    fi
+    for c_module in ${c_imports[$module]:-}; do
+      [ -n "${built[$c_module]:-}" ] || { compile_c_module "$c_module"; built[$c_module]=1; }
+      [[ " ${objects[*]} " == *" $build/objects/$c_module.o "* ]] || objects+=("$build/objects/$c_module.o")
+      swift_flags+=(-I "$build/modules/$c_module")
+    done
     [ -n "${built[$module]:-}" ] || { compile_module "$module"; built[$module]=1; }
     objects+=("$build/objects/$module.o")
   done
@@ -89,5 +99,5 @@ for target in "${targets[@]}"; do
   fi
   echo "fuzz build: target $target" >&2
   swiftc "${swift_flags[@]}" -module-name FuzzTarget "Fuzz/Targets/$target.swift" Fuzz/Support/*.swift "${objects[@]}" \
-    -lzstd -lopenblas -lm -o "$binary" 2> >(grep -v 'ld.gold: warning: Cannot export local symbol' >&2)
+    -lzstd -lz -lopenblas -lm -o "$binary" 2> >(grep -v 'ld.gold: warning: Cannot export local symbol' >&2)
 done

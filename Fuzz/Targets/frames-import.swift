@@ -19,7 +19,7 @@ public func framesImportFuzzTest(_ data: UnsafePointer<UInt8>, _ count: Int) -> 
             let path = importPath
             guard FileManager.default.createFile(atPath: path, contents: Data(file)) else { fatalError("cannot write \(path)") }
             defer { unlink(path) }
-            written = try NPYFiles.importFile(path: path, name: "imported", attributes: [:], to: writer)
+            written = try NPYFiles.importFile(from: ByteInput(path: path), name: "imported", attributes: [:], to: writer)
         } else {
             let dtype = DType.allCases[Int(selector / 2) % DType.allCases.count]
             let frame = try CSVFiles.parse(String(decoding: file, as: UTF8.self), name: "imported", dtype: dtype)

@@ -84,11 +84,13 @@ private let exportPath = NSTemporaryDirectory() + "/flatmin-fuzz-export-\(getpid
 private func checkNPYRoundTrip(_ reader: FrameReader) throws {
     let header = reader.header!
     defer { unlink(exportPath) }
-    try NPYFiles.exportCurrentFrame(of: reader, to: exportPath)
+    let file = try OutputFile(path: exportPath, overwrite: true)
+    try NPYFiles.exportCurrentFrame(of: reader, to: file)
+    try file.commit()
     let imported = MemorySink()
     do {
         let writer = FrameWriter(sink: imported, compression: CompressionSettings(level: 1, workers: 1))
-        let importedHeader = try NPYFiles.importFile(path: exportPath, name: header.name, attributes: [:], to: writer)
+        let importedHeader = try NPYFiles.importFile(from: ByteInput(path: exportPath), name: header.name, attributes: [:], to: writer)
         try writer.flush()
         require(importedHeader.dtype == header.dtype && importedHeader.shape == header.shape,
                 "an exported .npy imports as \(importedHeader.dtype) \(importedHeader.shape), not \(header.dtype) \(header.shape)")
