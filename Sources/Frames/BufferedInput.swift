@@ -9,9 +9,12 @@ final class BufferedInput {
     /// Stream offset of `buffer[start]`.
     private(set) var offset = 0
 
+    /// A source that knows its length gets a window no larger than it needs (a stream in
+    /// memory is often a few hundred bytes); `ensure` widens the window when asked for more.
     init(_ source: ByteSource, capacity: Int = 1 << 20) {
         self.source = source
-        self.buffer = .allocate(byteCount: capacity, alignment: 64)
+        let needed = source.remainingByteCount.map { max(4096, $0 + 1) } ?? capacity
+        self.buffer = .allocate(byteCount: min(capacity, needed), alignment: 64)
     }
 
     deinit { buffer.deallocate() }
@@ -39,13 +42,24 @@ final class BufferedInput {
         return n > 0
     }
 
-    /// Makes at least `count` bytes available (count ≤ capacity); false if the stream ends first.
+    /// Makes at least `count` bytes available; false if the stream ends first.
     func ensure(_ count: Int) throws -> Bool {
-        precondition(count <= buffer.count)
+        if count > buffer.count { widen(to: count) }
         while end - start < count {
             if try !fill() { return false }
         }
         return true
+    }
+
+    private func widen(to count: Int) {
+        let wider = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 64)
+        if end > start {
+            wider.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start)
+        }
+        buffer.deallocate()
+        buffer = wider
+        end -= start
+        start = 0
     }
 
     func consume(_ count: Int) {

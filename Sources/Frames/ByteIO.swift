@@ -8,6 +8,12 @@ import Darwin
 public protocol ByteSource: AnyObject {
     /// Reads up to `buffer.count` bytes; 0 means end of stream.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// How many bytes are left, when the source knows; readers size their buffers by it.
+    var remainingByteCount: Int? { get }
+}
+
+extension ByteSource {
+    public var remainingByteCount: Int? { nil }
 }
 
 /// Where a writer puts bytes.
@@ -71,6 +77,8 @@ public final class MemorySource: ByteSource {
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
+    public var remainingByteCount: Int? { bytes.count - position }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let n = min(buffer.count, bytes.count - position)
         bytes.withUnsafeBytes { source in
@@ -92,21 +100,31 @@ public final class MemorySink: ByteSink {
 }
 
 /// Collects small writes into large ones: forwarding walks a payload block by block
-/// (≤ 128 KiB each), and one write(2) per block would dominate a fast pipe.
+/// (≤ 128 KiB each), and one write(2) per block would dominate a fast pipe. The buffer starts
+/// small and doubles each time it fills, up to `capacity`, so a short stream costs little.
 final class BufferedSink {
     private let sink: ByteSink
+    private let capacity: Int
     private var buffer: UnsafeMutableRawBufferPointer
     private var used = 0
 
     init(_ sink: ByteSink, capacity: Int = 1 << 20) {
         self.sink = sink
-        self.buffer = .allocate(byteCount: capacity, alignment: 64)
+        self.capacity = capacity
+        self.buffer = .allocate(byteCount: min(capacity, 1 << 14), alignment: 64)
     }
 
     deinit { buffer.deallocate() }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        if used + bytes.count > buffer.count { try flush() }
+        if used + bytes.count > buffer.count {
+            try flush()
+            if buffer.count < capacity {
+                let doubled = min(capacity, 2 * buffer.count)
+                buffer.deallocate()
+                buffer = .allocate(byteCount: doubled, alignment: 64)
+            }
+        }
         if bytes.count >= buffer.count {
             try sink.write(bytes)
         } else if bytes.count > 0 {

@@ -53,7 +53,12 @@ private struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
     }
 
     private mutating func value() throws -> JSONValue {
@@ -70,8 +75,8 @@ private struct JSONParser {
         }
     }
 
-    private mutating func literal(_ word: String) throws {
-        let expected = Array(word.utf8)
+    private mutating func literal(_ word: StaticString) throws {
+        let expected = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
         guard bytes.count - position >= expected.count,
               bytes[position..<position + expected.count].elementsEqual(expected) else { throw invalid }
         position += expected.count
@@ -84,8 +89,8 @@ private struct JSONParser {
         skipWhitespace()
     }
 
-    private mutating func consume(_ byte: Character) -> Bool {
-        guard position < bytes.count, bytes[position] == byte.asciiValue! else { return false }
+    private mutating func consume(_ byte: Unicode.Scalar) -> Bool {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: byte) else { return false }
         position += 1
         return true
     }
@@ -123,15 +128,20 @@ private struct JSONParser {
         }
         depth -= 1
         // Keys are compared as UTF-8 bytes, that is scalar by scalar, never by canonical
-        // equivalence as Swift's String equality would.
-        var seen = Set<[UInt8]>()
-        var unique = true
-        for (key, _) in pairs where !seen.insert(Array(key.utf8)).inserted {
-            note(.duplicateKey(key))
-            unique = false
-            break
+        // equivalence as Swift's String equality would. Sorting brings equal keys together;
+        // the duplicate reported is the one whose second occurrence comes first in the text.
+        let order = pairs.indices.sorted {
+            let (a, b) = (pairs[$0].0.utf8, pairs[$1].0.utf8)
+            return a.lexicographicallyPrecedes(b) || (a.elementsEqual(b) && $0 < $1)
         }
-        return .object(unique ? JSONObject(uniqueKeysWithValues: pairs) : JSONObject(pairs))
+        var firstRepeat: Int?
+        for (earlier, later) in zip(order, order.dropFirst())
+        where pairs[earlier].0.utf8.elementsEqual(pairs[later].0.utf8) {
+            firstRepeat = min(firstRepeat ?? later, later)
+        }
+        guard let firstRepeat else { return .object(JSONObject(sortedUniqueKeys: order.map { pairs[$0] })) }
+        note(.duplicateKey(pairs[firstRepeat].0))
+        return .object(JSONObject(pairs))
     }
 
     private mutating func number() throws -> JSONValue {
@@ -182,7 +192,18 @@ private struct JSONParser {
     /// surrogate unpaired.
     private mutating func string() throws -> String {
         position += 1
-        var text: [UInt8] = []
+        // Most keys and values carry no escape: they are taken as one slice.
+        var end = position
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let result = String(validating: bytes[position..<end], as: UTF8.self) else { throw invalid }
+            position = end + 1
+            return result
+        }
+        var text = Array(bytes[position..<end])
+        position = end
         while true {
             guard position < bytes.count else { throw invalid }
             let byte = bytes[position]
@@ -202,9 +223,16 @@ private struct JSONParser {
         guard position < bytes.count else { throw invalid }
         let byte = bytes[position]
         position += 1
-        let simple: [UInt8: UInt8] = [0x22: 0x22, 0x5C: 0x5C, 0x2F: 0x2F, 0x62: 0x08, 0x66: 0x0C, 0x6E: 0x0A,
-                                      0x72: 0x0D, 0x74: 0x09]
-        if let replacement = simple[byte] {
+        let replacement: UInt8? = switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): byte
+        case UInt8(ascii: "b"): 0x08
+        case UInt8(ascii: "f"): 0x0C
+        case UInt8(ascii: "n"): 0x0A
+        case UInt8(ascii: "r"): 0x0D
+        case UInt8(ascii: "t"): 0x09
+        default: nil
+        }
+        if let replacement {
             text.append(replacement)
             return
         }

@@ -23,11 +23,10 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         for (key, value) in pairs { self[key] = value }
     }
 
-    /// Pairs whose keys are known to differ, put in order in one sort.
-    init(uniqueKeysWithValues pairs: [(String, JSONValue)]) {
-        let sorted = pairs.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
-        memberKeys = sorted.map(\.0)
-        memberValues = sorted.map(\.1)
+    /// Pairs whose keys are known to differ, already in code point order.
+    init(sortedUniqueKeys pairs: [(String, JSONValue)]) {
+        memberKeys = pairs.map(\.0)
+        memberValues = pairs.map(\.1)
     }
 
     public subscript(key: String) -> JSONValue? {

@@ -89,6 +89,10 @@ import Testing
 
     @Test func duplicateKeysAreRefusedAndTheFirstFinishedOneIsNamed() {
         #expect(throws: JSONDecodingError(problem: .duplicateKey("a"))) { try JSONValue.decode(Array(#"{"a":1,"b":2,"a":3}"#.utf8)) }
+        // Of several repeated keys, the one repeated earliest in the text.
+        #expect(throws: JSONDecodingError(problem: .duplicateKey("b"))) {
+            try JSONValue.decode(Array(#"{"c":0,"a":1,"b":2,"b":3,"a":4,"c":5}"#.utf8))
+        }
         // The inner object closes first.
         #expect(throws: JSONDecodingError(problem: .duplicateKey("y"))) {
             try JSONValue.decode(Array(#"{"x":1,"x":{"y":1,"y":2}}"#.utf8))
