@@ -240,11 +240,23 @@ def gaussian_tall(name: str) -> bytes:
             + valid_frame("truth_right", np.zeros((1, 1))))
 
 
-# Streams the tools do not yet end in one line: the instance they describe needs more memory
-# than the machine has, and nothing checks that before allocating (README, "Failure behaviour").
-OPEN_CASES = [
-    Case("gaussian-tall", "one Gaussian measurement of a 10^5×1 matrix (dense D1² of 80 GB)",
-         gaussian_tall, "80000000000"),
+def completion_huge(name: str) -> bytes:
+    """One observed entry of a completion instance whose attributes claim 10⁹×10⁹: the entry
+    index and the rescaling hold d1 + d2 numbers, 32 GB, sized by the attributes alone."""
+    return (valid_frame("observations", np.zeros(1),
+                        {"operator": "completion", "d1": 10**9, "d2": 10**9, "operator_frames": ["entries"]})
+            + valid_frame("entries", np.zeros((1, 2), dtype=np.int64)))
+
+
+# Streams whose frames are all valid and small but describe an instance needing more memory
+# than the machine has: each tool that builds the instance must refuse it before allocating.
+# (`evaluate` builds it only with a truth or an estimate to score, which the completion stream
+# cannot carry: its factors alone would be 8 GB.)
+INSTANCE_CASES = [
+    (Case("gaussian-tall", "one Gaussian measurement of a 10^5×1 matrix (dense D1² of 80 GB)",
+          gaussian_tall, "needs 74.5 GiB for the rescaling D1²"), ["solve-flat", "evaluate"]),
+    (Case("completion-1e9", "one observed entry of a completion instance claiming 10^9×10^9",
+          completion_huge, "for the completion operator's row and column index"), ["solve-flat"]),
 ]
 
 
@@ -323,15 +335,14 @@ def main() -> int:
             print(f"| {case.name} | {case.description}, {size:,} bytes | “{case.message}” | "
                   f"{', '.join(map(str, sorted(statuses)))} | {listing}{' (reads no payload)' if listing == 0 else ''} | "
                   f"{peak / 2**20:.0f} MiB |")
-        for case in OPEN_CASES:
+        for case, labels in INSTANCE_CASES:
             path = work / f"{case.name}.frames"
             path.write_bytes(case.build("observations"))
-            for label in ("solve-flat", "evaluate"):
-                outcome = run_measured([bin_dir / label], path)
-                last = outcome.stderr.strip().splitlines()[:1] or [""]
-                print(f"| open: {case.name} | {case.description}, {path.stat().st_size:,} bytes, `{label}` | "
-                      f"“{last[0][:70]}” and {len(outcome.stderr.splitlines())} lines | {outcome.status} | | "
-                      f"{outcome.peak_rss_bytes / 2**20:.0f} MiB |")
+            outcomes = [run_measured([bin_dir / label], path) for label in labels]
+            print(f"| {case.name} | {case.description}, {path.stat().st_size:,} bytes, "
+                  f"{' and '.join(f'`{label}`' for label in labels)} | “{case.message}” | "
+                  f"{', '.join(sorted({str(o.status) for o in outcomes}))} | | "
+                  f"{max(o.peak_rss_bytes for o in outcomes) / 2**20:.0f} MiB |")
         for name, data, message in import_cases():
             path = work / f"{name}.npy"
             path.write_bytes(data)

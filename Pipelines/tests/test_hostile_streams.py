@@ -59,11 +59,14 @@ def test_frames_import_refuses_hostile_npy_files(name, data, message, tmp_path):
     assert outcome.peak_rss_bytes < PEAK_RSS_BOUND
 
 
-@pytest.mark.xfail(strict=True, reason="the memory an instance needs is not checked before it is allocated")
-@pytest.mark.parametrize("case", hostile_streams.OPEN_CASES, ids=lambda case: case.name)
-@pytest.mark.parametrize("label", ["solve-flat", "evaluate"])
+@pytest.mark.parametrize("case,label", [(case, label) for case, labels in hostile_streams.INSTANCE_CASES
+                                        for label in labels],
+                         ids=lambda value: value if isinstance(value, str) else value.name)
 def test_instances_larger_than_memory_are_refused_in_one_line(case, label, tmp_path):
     path = tmp_path / "stream.frames"
     path.write_bytes(case.build("observations"))
     outcome = hostile_streams.run_measured([tool(label)], path)
-    assert outcome.status == 1 and len(outcome.stderr.splitlines()) == 1, outcome.stderr[:300]
+    lines = outcome.stderr.splitlines()
+    assert outcome.status == 1 and len(lines) == 1, outcome.stderr[:300]
+    assert lines[0].startswith(f"{label}: ") and case.message in lines[0], lines[0]
+    assert outcome.peak_rss_bytes < PEAK_RSS_BOUND

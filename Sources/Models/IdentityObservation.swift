@@ -26,6 +26,8 @@ public struct IdentityObservation: MeasurementOperator {
         return (leftNorm * rightNorm, left * (2 * rightNorm), right * (2 * leftNorm))
     }
 
+    public var rescalingForms: (left: ScalingForm, right: ScalingForm) { (.multipleOfIdentity, .multipleOfIdentity) }
+
     /// Σ_{p,q} e_p e_qᵀ e_q e_pᵀ = d2·I, so D1² = d2·I/(m·d2) = I/(d1·d2), and likewise D2².
     public func rescaling() -> Rescaling {
         let scale = 1 / Double(measurementCount)

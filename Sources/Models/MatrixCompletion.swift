@@ -91,6 +91,8 @@ public struct MatrixCompletion: MeasurementOperator {
         return (value, scalingRows(left, by: leftWeights), scalingRows(right, by: rightWeights))
     }
 
+    public var rescalingForms: (left: ScalingForm, right: ScalingForm) { (.diagonal, .diagonal) }
+
     /// Diagonal: how often each row (column) is observed, so flatness is a weighted trace norm.
     public func rescaling() -> Rescaling {
         let m = Double(measurementCount)

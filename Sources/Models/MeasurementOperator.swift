@@ -1,3 +1,4 @@
+import Frames
 import LinearAlgebra
 
 /// A linear measurement map `A: R^{d1×d2} → R^m`, `A(X)_i = ⟨A_i, X⟩`, in the forms the
@@ -55,6 +56,8 @@ public protocol MeasurementOperator: Sendable {
     func tangentGramBlocks(left: Matrix, right: Matrix) -> TangentGramBlocks?
     /// The rescaling of docs/mathematics.md §2: D1² = (1/(m·d2)) Σ A_iA_iᵀ and D2² = (1/(m·d1)) Σ A_iᵀA_i.
     func rescaling() -> Rescaling
+    /// The form each side of `rescaling()` takes, known before computing it.
+    var rescalingForms: (left: ScalingForm, right: ScalingForm) { get }
     /// G = A*(y) as the two products methods ask of it, G·V and Gᵀ·U (V and U of any widths):
     /// dense families form G once and multiply, structured ones never form it.
     func adjointProductMaps(_ y: [Double]) -> AdjointProductMaps
@@ -102,6 +105,14 @@ public struct TangentGramBlocks: Sendable {
 
 extension MeasurementOperator {
     public var parametrization: FactorParametrization { .general }
+
+    public var rescalingForms: (left: ScalingForm, right: ScalingForm) { (.dense, .dense) }
+
+    /// What `rescaling()` will allocate, for a memory check before it runs.
+    public var plannedRescaling: [PlannedArray] {
+        [rescalingForms.left.plannedArray("the rescaling D1²", size: ("d1 \(rows)", rows)),
+         rescalingForms.right.plannedArray("the rescaling D2²", size: ("d2 \(columns)", columns))].compactMap { $0 }
+    }
 
     public func tangentGramBlocks(left: Matrix, right: Matrix) -> TangentGramBlocks? { nil }
 

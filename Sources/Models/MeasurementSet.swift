@@ -18,7 +18,8 @@ public struct MeasurementSet: Sendable {
     /// Rebuilds the set a stream describes: the observations frame named `prefix + observations`
     /// says which family made it and which frames hold the operator. The shape it claims is
     /// checked against the frames before anything of that shape is allocated, and the
-    /// completion operator's index (one entry per row and column) against `budget`.
+    /// completion operator's index (one entry per row and column) and the operator's
+    /// rescaling against `budget`.
     public init(frames: [String: Frame], prefix: String = "", budget: MemoryBudget? = nil) throws {
         let name = prefix + FrameName.observations
         guard let observations = frames[name] else {
@@ -81,6 +82,7 @@ public struct MeasurementSet: Sendable {
             }
             measurementOperator = IdentityObservation(rows: d1, columns: d2)
         }
+        try budget?.check(measurementOperator.plannedRescaling)
         try self.init(measurementOperator: measurementOperator, observations: observations.columnMajor().data.doubles)
     }
 }

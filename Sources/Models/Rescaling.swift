@@ -1,5 +1,21 @@
 import Foundation
+import Frames
 import LinearAlgebra
+
+/// Which form a family's rescaling takes on each side, known before it is computed, so that
+/// what it will hold can be checked against memory first.
+public enum ScalingForm: Sendable {
+    case multipleOfIdentity, diagonal, dense
+
+    /// What one side of `size` (named as in `d1 100000`) holds in this form; nil for none.
+    func plannedArray(_ what: String, size: (source: String, value: Int)) -> PlannedArray? {
+        switch self {
+        case .multipleOfIdentity: return nil
+        case .diagonal: return PlannedArray(what, [size])
+        case .dense: return PlannedArray(what, [size, size])
+        }
+    }
+}
 
 /// One side of the rescaling, held as the square D² (what the formulas produce) in the
 /// cheapest exact form: completion gives diagonals, the identity a multiple of I.

@@ -21,6 +21,22 @@ struct OperatorConformanceTests {
         expectWithinTolerance(operatorConformance(fixture.measurementOperator, seed: 8), fixture.name)
     }
 
+    /// The memory planned before computing the rescaling is what the rescaling then holds:
+    /// the declared forms match the computed ones, entry for entry.
+    @Test(arguments: OperatorFixtures.all())
+    func theDeclaredRescalingFormsAreTheComputedOnes(fixture: OperatorFixture) {
+        let op = fixture.measurementOperator, rescaling = op.rescaling()
+        func heldEntries(_ side: SquaredScaling) -> Int {
+            switch side {
+            case .multipleOfIdentity: return 0
+            case .diagonal(let d): return d.count
+            case .dense(let m): return m.storage.count
+            }
+        }
+        let planned = op.plannedRescaling.map { $0.bytes! / 8 }.reduce(0, +)
+        #expect(planned == heldEntries(rescaling.left) + heldEntries(rescaling.right), "\(fixture.name)")
+    }
+
     /// The checks themselves: an adjoint off by one part in 10⁶ fails the dot-product test, and
     /// a rescaling normalized by d1 where d2 belongs (and the reverse) fails exactly the checks
     /// that read the rescaling.
