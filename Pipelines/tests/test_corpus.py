@@ -87,7 +87,7 @@ def exports(tmp_path: Path, path: Path, names) -> dict[str, bytes]:
     result = {}
     for name in names:
         target = tmp_path / f"{path.stem}-{name}.npy"
-        frames_cli("export", name, "--npy", target, "--input", path)
+        frames_cli("export", name, path, "--npy", target)
         result[name] = target.read_bytes()
     return result
 

@@ -334,7 +334,7 @@ def test_binary_export_to_a_terminal_is_refused(tmp_path, option):
     (tmp_path / "s.frames").write_bytes(frames("import", tmp_path / "x.npy", "--name", "x").stdout)
     pid, terminal = pty.fork()
     if pid == 0:
-        os.execv(tool("frames"), ["frames", "export", "x", option, "-", "-i", str(tmp_path / "s.frames")])
+        os.execv(tool("frames"), ["frames", "export", "x", str(tmp_path / "s.frames"), option, "-"])
     output = b""
     while True:
         try:
@@ -362,3 +362,26 @@ def test_the_readmes_format_examples_run(tmp_path):
     assert np.array_equal(np.load(tmp_path / "run.npz")["estimate"], frames_of((tmp_path / "solved.frames").read_bytes())["estimate"].array)
     listing = result.stdout.splitlines()
     assert any(line.split()[1:4] == ["counts", "int32", "4"] for line in listing if len(line.split()) > 3), result.stdout
+
+
+def test_export_and_append_take_the_stream_as_a_file_argument(tmp_path):
+    """The conventions' positional stream: `frames export NAMES [FILE]` and
+    `frames import --append FILE [STREAM]` read the same bytes from a file as from stdin."""
+    np.save(tmp_path / "x.npy", np.arange(6.0).reshape(2, 3))
+    np.save(tmp_path / "m.npy", np.eye(2))
+    stream_path = tmp_path / "s.frames"
+    stream_path.write_bytes(frames("import", tmp_path / "x.npy", "--name", "x").stdout)
+    from_file = frames("export", "x", stream_path, "--npy", "-").stdout
+    assert from_file == frames("export", "x", "--npy", "-", input=stream_path.read_bytes()).stdout
+    assert np.load(io.BytesIO(from_file)).tolist() == np.arange(6.0).reshape(2, 3).tolist()
+    archive = frames("export", "*", stream_path, "--npz", "-").stdout
+    assert np.load(io.BytesIO(archive)).files == ["x"]
+    appended = frames("import", "--append", tmp_path / "m.npy", stream_path, "--name", "m").stdout
+    piped = frames_of(frames("import", "--append", tmp_path / "m.npy", "--name", "m",
+                             input=stream_path.read_bytes()).stdout)
+    assert list(frames_of(appended)) == list(piped) == ["x", "m"]
+    for name, frame in frames_of(appended).items():  # the provenance differs: it records the arguments
+        assert np.array_equal(frame.array, piped[name].array)
+    result = frames("import", tmp_path / "m.npy", stream_path, "--name", "m", check=False)
+    assert result.returncode == 64
+    assert result.stderr.startswith("frames import: a second file is the stream to append to")

@@ -146,8 +146,17 @@ extension ToolCommand {
             let message = self.message(for: error)
             guard exitCode(for: error) != .success, !message.isEmpty else { exit(withError: error) }
             let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
-            StandardStreams.error("\(configuration.commandName ?? "tool"): \(firstLine) (see --help)")
+            StandardStreams.error("\(invokedName(arguments)): \(firstLine) (see --help)")
             exit(withError: exitCode(for: error))
         }
+    }
+
+    /// The tool's name, with the subcommand when one was given (`frames export`), as the
+    /// tools' other messages name themselves.
+    private static func invokedName(_ arguments: [String]) -> String {
+        let tool = configuration.commandName ?? "tool"
+        guard let first = arguments.first(where: { !$0.hasPrefix("-") }),
+              configuration.subcommands.contains(where: { $0._commandName == first }) else { return tool }
+        return "\(tool) \(first)"
     }
 }

@@ -137,16 +137,23 @@ extension FramesCommand {
                 1- or 2-D frame as an array file
                 --csv     a 0-, 1- or 2-D frame, one row per line
 
+                The stream is FILE, or stdin when none is given; NAMES comes first, so with \
+                --npz a file needs NAMES too ('*' for every frame).
+
                 Examples:
-                  frames export truth --npy truth.npy < instance.frames   # np.load
-                  frames export truth,estimate --npz run.npz < solved.frames
-                  frames export --npz all.npz --compressed < solved.frames
+                  frames export truth instance.frames --npy truth.npy   # np.load
+                  frames export truth,estimate solved.frames --npz run.npz
+                  frames export '*' solved.frames --npz all.npz --compressed
+                  solve-flat instance.frames | frames export --npz all.npz
                   frames export observations --mtx obs.mtx < instance.frames
                   frames export estimate --csv - --delimiter tab < solved.frames
                 """)
 
         @Argument(help: ArgumentHelp("The frame to export; with --npz, names or patterns, comma-separated (default: every frame).", valueName: "names"))
         var names: String?
+
+        @Argument(help: ArgumentHelp("The stream to read (default: stdin; - is stdin).", valueName: "file"))
+        var input: String?
 
         @Option(help: ArgumentHelp("Write a NumPy .npy file.", valueName: "file"))
         var npy: String?
@@ -165,9 +172,6 @@ extension FramesCommand {
 
         @Option(help: ArgumentHelp("With --csv: the field separator, one character (default ','), tab, or whitespace (a space).", valueName: "delimiter"))
         var delimiter: String?
-
-        @Option(name: [.short, .long], help: ArgumentHelp("Read this stream instead of stdin.", valueName: "file"))
-        var input: String?
 
         @Flag(name: [.customShort("f"), .long], help: "Overwrite the output file when it exists (never the input).")
         var force = false
@@ -315,10 +319,14 @@ extension FramesCommand {
                   python make_mask.py | frames import - --name mask > mask.frames
                   solve-flat inst.frames \\
                     | frames import --append mask.npy --name mask | evaluate
+                  frames import --append mask.npy solved.frames --name mask -o out.frames
                 """)
 
         @Argument(help: "A .npy, .npz, .mtx or CSV file; - for stdin.")
         var file: String
+
+        @Argument(help: ArgumentHelp("With --append: the stream to pass on (default: stdin; - is stdin).", valueName: "stream"))
+        var input: String?
 
         @Option(help: "Name of the new frame (.npy, CSV and array .mtx files).")
         var name: String?
@@ -335,11 +343,8 @@ extension FramesCommand {
         @Option(name: .customLong("attr"), help: ArgumentHelp("Attribute KEY=VALUE on every frame made (VALUE parsed as JSON when it is JSON, else a string); repeatable.", valueName: "key=value"))
         var attributes: [String] = []
 
-        @Flag(help: "Read a stream on stdin (or --input), pass it on, and append the new frames.")
+        @Flag(help: "Read a stream (STREAM, or stdin), pass it on, and append the new frames.")
         var append = false
-
-        @Option(name: [.short, .long], help: ArgumentHelp("With --append: read this stream instead of stdin.", valueName: "file"))
-        var input: String?
 
         @OptionGroup var progressOptions: ProgressOptions
         @OptionGroup var inputOptions: InputOptions
@@ -347,7 +352,10 @@ extension FramesCommand {
 
         func validate() throws {
             if append, file == "-", input == nil || input == "-" {
-                throw ValidationError("with --append the stream comes on stdin: name the file to import, or give the stream with -i")
+                throw ValidationError("with --append the stream comes on stdin: name the file to import, or give the stream after it")
+            }
+            if !append, input != nil {
+                throw ValidationError("a second file is the stream to append to: add --append")
             }
             guard delimiter.map({ CSVDelimiter(argument: $0) != nil }) ?? true else {
                 throw ValidationError("--delimiter takes one character, tab or whitespace")
