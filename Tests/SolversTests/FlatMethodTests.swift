@@ -113,7 +113,7 @@ struct FlatMethodTests {
     @Test func runningOutOfIterationsStillReturnsTheBestIterateMarkedUnconverged() throws {
         let instance = try Self.gaussian(size: 20, rank: 2, measurements: 400)
         var limited = options()
-        limited.limits.maxIterations = 5
+        limited.limits.maxIterations = 1
         let solved = try instance.solve(limited)
         #expect(!solved.converged)
         #expect(solved.frames[FrameName.estimate]?.header.attributes[SolverAttributeKey.converged] == .bool(false))

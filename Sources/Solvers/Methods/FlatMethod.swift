@@ -58,10 +58,13 @@ public struct FlatMethod: RecoveryMethod {
             return try ConvexMethod(fitsWidth: growsWidth).solve(problem, context: weights)
         }
         var problem = problem
-        var start = try problem.spectralStart(operatorRescaling: context.operatorRescaling, seed: context.seed)
+        let requested = problem.factorization
+        let spectral = try problem.spectralStart(operatorRescaling: context.operatorRescaling, seed: context.seed,
+                                                 narrowing: growsWidth && requested.factorsAreLinear)
+        problem = problem.with(factorization: spectral.factorization)
+        var start = spectral.parameters
         var resume: AugmentedLagrangian.WarmStart?
         var iterations = 0
-        let requested = problem.factorization
         var answerAtRequestedWidth: FactoredSolution?
         let limit = min(problem.factorization.rows, problem.factorization.columns)
         let closedForm = problem.measurementOperator.base.closedFormMultipliers()

@@ -86,8 +86,9 @@ struct LowRankNewton {
 
     /// A fit of rank s near θ with candidate multipliers for it (in the augmented Lagrangian's
     /// sign and scale; see `certified`), or nil when Newton's method does not converge from θ.
+    /// Each candidate costs a solve to rounding: they are computed one by one, when asked for.
     func refine(_ parameters: [Double], rank s: Int, tolerance: Double,
-                reference: [Double]? = nil) -> (parameters: [Double], multipliers: [[Double]])? {
+                reference: [Double]? = nil) -> (parameters: [Double], multipliers: [() throws -> [Double]])? {
         guard isRefinable(s) else { return nil }
         let (left, right) = problem.factorization.factors(parameters)
         guard let weighted = try? Self.triples(leftRoot.times(left), rightRoot.times(right)) else { return nil }
@@ -126,22 +127,24 @@ struct LowRankNewton {
     /// recovery threshold its part off the tangent space can exceed norm 1 while the optimal
     /// multiplier's does not, and the reference, which tends to the optimal one, is closer.
     private func certified(_ point: OrthonormalPoint, system: any TangentSystem,
-                           reference: [Double]?) throws -> (parameters: [Double], multipliers: [[Double]]) {
+                           reference: [Double]?) throws -> (parameters: [Double], multipliers: [() throws -> [Double]]) {
         let weighted = try Self.triples(leftRoot.times(BLAS.matmul(point.u, point.core)), rightRoot.times(point.v))
         let g = tangentFunctional(weightedLeft: weighted.left, weightedRight: weighted.right, u: system.basis.u, v: system.basis.v)
         // The augmented Lagrangian's y is −2 times the certificate's (its str carries the 2).
-        var candidates = [try system.leastNormSolution(ofAdjointEquation: g)]
+        var candidates: [() throws -> [Double]] = [{ try system.leastNormSolution(ofAdjointEquation: g).map { -2 * $0 } }]
         if let reference {
-            let y0 = reference.map { -0.5 * $0 }
-            var gap = g
-            BLAS.axpy(-1, system.adjoint(y0), &gap)
-            var nearest = try system.leastNormSolution(ofAdjointEquation: gap)
-            BLAS.axpy(1, y0, &nearest)
-            candidates.append(nearest)
+            candidates.append {
+                let y0 = reference.map { -0.5 * $0 }
+                var gap = g
+                BLAS.axpy(-1, system.adjoint(y0), &gap)
+                var nearest = try system.leastNormSolution(ofAdjointEquation: gap)
+                BLAS.axpy(1, y0, &nearest)
+                return nearest.map { -2 * $0 }
+            }
         }
         let parameters = problem.factorization.parameters(singularVectors: leftInverse.times(weighted.left), values: weighted.values,
                                                           right: rightInverse.times(weighted.right))
-        return (parameters, candidates.map { $0.map { -2 * $0 } })
+        return (parameters, candidates)
     }
 
     /// The multipliers (in the augmented Lagrangian's sign and scale) that meet the tangent
@@ -537,7 +540,8 @@ final class NewtonFinisher: Finisher {
         else { return nil }
         let objective = problem.flatness(candidate.parameters).value
         let certificate = DualBound(problem: problem, rescaling: problem.rescaling)
-        for y in candidate.multipliers {
+        for nextCandidate in candidate.multipliers {
+            guard let y = try? nextCandidate() else { continue }
             if let bound = try? certificate.bound(multiplier: y).value, bound >= objective * (1 - Self.certifiedGap) {
                 return (candidate.parameters, y, bound)
             }
