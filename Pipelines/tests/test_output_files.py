@@ -122,8 +122,8 @@ def test_an_input_is_never_the_output(tmp_path, how):
 
 def test_every_file_writing_option_follows_the_rules(tmp_path):
     stream = generate(tmp_path)
-    for command in (["frames", "export", "truth", "-i", str(stream), "--npy"],
-                    ["frames", "export", "truth", "-i", str(stream), "--csv"],
+    for command in (["frames", "export", "truth", str(stream), "--npy"],
+                    ["frames", "export", "truth", str(stream), "--csv"],
                     ["evaluate", str(stream), "--report"]):
         existing = tmp_path / "existing"
         existing.write_bytes(b"keep")

@@ -1,5 +1,7 @@
 #include "temporary_files.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,4 +62,18 @@ int flatmin_track_temporary(const char *path) {
 
 void flatmin_forget_temporary(int slot) {
     if (slot >= 0 && slot < slot_count) in_use[slot] = 0;
+}
+
+int flatmin_create_temporary(const char *path, unsigned int mode, int *slot) {
+    if (!handlers_installed) install_handlers();
+    sigset_t fatal, previous;
+    sigemptyset(&fatal);
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) sigaddset(&fatal, fatal_signals[i]);
+    sigprocmask(SIG_BLOCK, &fatal, &previous);
+    int descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
+    int saved = errno;
+    *slot = descriptor >= 0 ? flatmin_track_temporary(path) : -1;
+    sigprocmask(SIG_SETMASK, &previous, NULL);
+    errno = saved;
+    return descriptor;
 }

@@ -144,8 +144,9 @@ public final class OutputFile: ByteSink {
         for attempt in 0..<100 {
             let candidate = "\(directory).\(name).partial-\(getpid())-\(attempt)"
             // Mode 0666 less the umask, as any new file gets.
-            let descriptor = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-            if descriptor >= 0 { return (descriptor, (candidate, flatmin_track_temporary(candidate))) }
+            var slot: Int32 = -1
+            let descriptor = flatmin_create_temporary(candidate, 0o666, &slot)
+            if descriptor >= 0 { return (descriptor, (candidate, slot)) }
             guard errno == EEXIST else {
                 throw FrameError(.io, "cannot create '\(shown)': \(String(cString: strerror(errno)))")
             }

@@ -12,6 +12,12 @@
 /// taken (the file is then still removed on a normal exit, just not on a signal).
 int flatmin_track_temporary(const char *path);
 
+/// Creates `path` (O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, `mode` less the umask) and
+/// registers it as `flatmin_track_temporary` does, with the fatal signals held back in between:
+/// a signal cannot come after the file exists and before it is tracked. Returns the descriptor
+/// (or -1 with errno set) and the slot in `*slot`.
+int flatmin_create_temporary(const char *path, unsigned int mode, int *slot);
+
 /// The file was renamed into place or removed: a signal must no longer touch it.
 void flatmin_forget_temporary(int slot);
 
