@@ -201,10 +201,28 @@ def test_big_endian_input_is_converted_to_little_endian():
     assert frame.array.dtype == np.dtype("<i4") and np.array_equal(frame.array, array)
 
 
-@pytest.mark.parametrize("dtype", ["bool", "int16", "uint32", "float16", "complex128", "object", "U3"])
+@pytest.mark.parametrize("dtype", ["complex128", "object", "U3", "datetime64[s]"])
 def test_unsupported_dtypes_are_refused(dtype):
     with pytest.raises(TypeError, match="convert it explicitly"):
         write_frame(io.BytesIO(), "x", np.zeros(3, dtype))
+
+
+def test_uint64_above_int64_is_refused():
+    with pytest.raises(ValueError, match="above int64's range"):
+        write_frame(io.BytesIO(), "x", np.array([1, 2**63], dtype=np.uint64))
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "int16", ">u2", "uint16", "uint32", "uint64", "float16", ">f8"])
+def test_other_numeric_types_convert_as_frames_import_converts_them(dtype, tmp_path):
+    """The writer's conversions against the Swift tool's on the same values: `frames import`
+    of the .npy file numpy writes gives the same dtype, values and source_dtype."""
+    array = (np.arange(12) % 5).reshape(3, 4).astype(dtype)
+    (written,) = read_frames(stream_of(("x", array)))
+    np.save(tmp_path / "x.npy", array)
+    (imported,) = read_frames(frames_cli("import", tmp_path / "x.npy", "--name", "x"))
+    assert written.array.dtype == imported.array.dtype
+    assert np.array_equal(written.array, imported.array) and np.array_equal(written.array, array)
+    assert written.attributes.get("source_dtype") == imported.attributes.get("source_dtype") == array.dtype.str
 
 
 @pytest.mark.parametrize("attributes", [{"x": 2**64}, {"x": [-(2**63) - 1]}, {1: "not a string key"}, {"x": object()}])

@@ -713,8 +713,12 @@ def write_frame(out: BinaryIO, name: str, array: Any, attributes: Optional[Mappi
                 order: Order = "F", level: int = 3) -> dict:
     """Writes ``array`` as one frame named ``name`` to the binary file ``out``; returns its header.
 
-    The array must be float64, float32, int64, int32 or uint8; big-endian data of those types is converted to little-endian, anything else is refused
-    (convert it explicitly, e.g. ``array.astype(np.float64)``). ``order`` is the storage
+    A frame holds float64, float32, int64, int32 or uint8. Other numeric types are converted
+    to one that holds their values exactly, as ``frames import`` converts a ``.npy`` file (bool
+    → uint8; int8, int16, uint16 → int32; uint32, and uint64 up to 2⁶³ − 1 → int64; float16 →
+    float32; big-endian → little-endian), and the original type is kept in the
+    ``source_dtype`` attribute; complex, strings and objects are refused (convert them
+    explicitly). ``order`` is the storage
     order of arrays of rank 2 and more: ``"F"`` (column-major, what the Swift tools write
     and compute in) or ``"C"`` (row-major, NumPy's default, which the tools read too). The
     payload is the ``.npy`` file the Swift writer makes for the same array.
@@ -731,12 +735,18 @@ def write_frame(out: BinaryIO, name: str, array: Any, attributes: Optional[Mappi
     >>> next(read_frames(out.getvalue())).array
     array([[0., 1., 2.],
            [3., 4., 5.]])
+    >>> header = write_frame(io.BytesIO(), "mask", np.array([True, False]))
+    >>> header["dtype"], header["attributes"]
+    ('uint8', {'source_dtype': '|b1'})
     """
     if not isinstance(name, str) or not name:
         raise ValueError("a frame needs a non-empty name")
     if order not in ("F", "C"):
         raise ValueError(f"order must be 'F' or 'C', not {order!r}")
-    array = _storable(array, order)
+    array, source_dtype = _storable(array, order)
+    attributes = dict(attributes or {})
+    if source_dtype is not None:
+        attributes.setdefault("source_dtype", source_dtype)
     header = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -745,7 +755,7 @@ def write_frame(out: BinaryIO, name: str, array: Any, attributes: Optional[Mappi
         "shape": list(array.shape),
         "order": order,
         "npy_bytes": 0,
-        "attributes": _json_ready(dict(attributes or {}), "attributes"),
+        "attributes": _json_ready(attributes, "attributes"),
     }
     npy_header = npy_header_bytes(header["dtype"], array.shape, order)
     header["npy_bytes"] = npy_bytes = len(npy_header) + array.nbytes
@@ -848,18 +858,30 @@ def npy_header_bytes(dtype: str, shape: Sequence[int], order: Order) -> bytes:
     return b"\x93NUMPY" + version + len(dictionary).to_bytes(length_bytes, "little") + dictionary
 
 
-def _storable(value: Any, order: Order) -> np.ndarray:
-    """``value`` as a little-endian array of a frame dtype, laid out in storage order."""
+# Types a frame does not hold, and the frame type that holds each of their values exactly: the
+# conversions `frames import` makes of a .npy file (uint64 only while its values fit int64).
+_WIDENED = {"b1": "u1", "i1": "<i4", "i2": "<i4", "u2": "<i4", "u4": "<i8", "u8": "<i8", "f2": "<f4"}
+
+
+def _storable(value: Any, order: Order) -> tuple[np.ndarray, str | None]:
+    """``value`` as a little-endian array of a frame dtype, laid out in storage order, and the
+    original type's ``.npy`` descriptor when it had to be converted (None otherwise)."""
     array = np.asarray(value)
     little_endian = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
-    if little_endian not in _DTYPE_NAMES:
+    target = little_endian if little_endian in _DTYPE_NAMES else None
+    if target is None and array.dtype.kind in "biuf":
+        target = np.dtype(_WIDENED.get(f"{array.dtype.kind}{array.dtype.itemsize}", "V"))
+    if target is None or target not in _DTYPE_NAMES:
         raise TypeError(f"dtype {array.dtype} cannot be a frame; convert it explicitly to one of "
                         f"{', '.join(DTYPES)} (e.g. array.astype(np.float64))")
+    if array.dtype.kind == "u" and array.dtype.itemsize == 8 and array.size and array.max() > 2**63 - 1:
+        raise ValueError(f"uint64 value {array.max()} is above int64's range, the widest integer a frame holds")
     if array.ndim > MAX_RANK or any(extent > MAX_EXTENT for extent in array.shape):
         raise ValueError(f"shape {array.shape} is beyond the format's {MAX_RANK} dimensions "
                          f"of at most {MAX_EXTENT} each")
+    source = None if array.dtype == target else array.dtype.str
     # (np.ascontiguousarray would turn a scalar into a 1-element vector; asarray keeps rank 0.)
-    return np.asarray(array, dtype=little_endian, order=order if array.ndim > 1 else "C")
+    return np.asarray(array, dtype=target, order=order if array.ndim > 1 else "C"), source
 
 
 def _json_ready(value: Any, where: str) -> Any:
