@@ -4,8 +4,10 @@ import ArgumentParser
 /// reports the first problem it meets, which for `generate-ground-truth --rnak 3` is the missing
 /// value of a required option rather than the typo. `ToolCommand.main()` checks this first.
 extension ParsableCommand {
-    /// The message for the first `--option` the command does not have, or nil.
-    public static func misspelledOption(in arguments: [String]) -> String? {
+    /// The message for the first `--option` the command does not have, or nil. `renamed` maps
+    /// an option a user may bring from a sibling tool, where it means something else, to what to
+    /// say instead of a near spelling (`--rank` in `solve-flat`, whose factor width is `--width`).
+    public static func misspelledOption(in arguments: [String], renamed: [String: String] = [:]) -> String? {
         var command: ParsableCommand.Type = Self.self
         var path = [Self._commandName]
         var remaining = arguments[...]
@@ -23,8 +25,10 @@ extension ParsableCommand {
             let name = String(argument.split(separator: "=", maxSplits: 1)[0])
             if known.contains(name) { continue }
             let tool = path.joined(separator: " ")
-            if let nearest = known.min(by: { editDistance(name, $0) < editDistance(name, $1) }),
+            if let hint = renamed[name] { return "\(tool): unknown option '\(name)'; \(hint)" }
+            if let nearest = known.union(renamed.keys).sorted().min(by: { editDistance(name, $0) < editDistance(name, $1) }),
                editDistance(name, nearest) <= max(2, name.count / 4) {
+                if let hint = renamed[nearest] { return "\(tool): unknown option '\(name)'; \(hint)" }
                 return "\(tool): unknown option '\(name)'; did you mean '\(nearest)'?"
             }
             return "\(tool): unknown option '\(name)' (see \(tool) --help)"
@@ -32,34 +36,52 @@ extension ParsableCommand {
         return nil
     }
 
-    /// Every `--name` the help of `command` mentions, and those every command has.
+    /// Every `--name` the command has: those on its usage line and at the start of its option
+    /// lines (a description that mentions another tool's option does not count), and those
+    /// every command has.
     private static func knownLongOptions(of command: ParsableCommand.Type, path: [String]) -> Set<String> {
         let help = Self.helpMessage(for: command, includeHidden: true, columns: 10_000)
         var names: Set<String> = ["--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
-        var characters = help[...]
-        while let start = characters.firstRange(of: "--") {
-            var end = start.upperBound
-            while end < characters.endIndex, characters[end].isLetter || characters[end].isNumber || characters[end] == "-" {
-                end = characters.index(after: end)
+        for line in help.split(separator: "\n") {
+            let trimmed = line.drop { $0 == " " }
+            let synopsis: Substring
+            if trimmed.hasPrefix("USAGE:") {
+                synopsis = trimmed
+            } else if trimmed.hasPrefix("-") {
+                // The option's names and value, up to the gap before its description.
+                synopsis = trimmed.firstRange(of: "  ").map { trimmed[..<$0.lowerBound] } ?? trimmed
+            } else {
+                continue
             }
-            if end > start.upperBound { names.insert(String(characters[start.lowerBound..<end])) }
-            characters = characters[end...]
+            var characters = synopsis
+            while let start = characters.firstRange(of: "--") {
+                var end = start.upperBound
+                while end < characters.endIndex, characters[end].isLetter || characters[end].isNumber || characters[end] == "-" {
+                    end = characters.index(after: end)
+                }
+                if end > start.upperBound { names.insert(String(characters[start.lowerBound..<end])) }
+                characters = characters[end...]
+            }
         }
         return names
     }
 }
 
-/// Levenshtein distance between two option names.
+/// Edit distance between two option names, counting a swap of neighbouring letters as one
+/// edit (`--tga` is one from `--tag`, two from `--tol`): the optimal string alignment distance.
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
-    // previous[j]: the distance between a[..<i] and b[..<j] for the row above.
-    var previous = Array(0...b.count)
-    for i in a.indices {
-        var current = [i + 1]
-        for j in b.indices {
-            current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (a[i] == b[j] ? 0 : 1)))
+    // distance[i][j]: between a[..<i] and b[..<j].
+    var distance = (0...a.count).map { i in (0...b.count).map { j in i == 0 ? j : (j == 0 ? i : 0) } }
+    for i in 1...max(a.count, 1) where i <= a.count {
+        for j in 1...max(b.count, 1) where j <= b.count {
+            let substitution = distance[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+            var best = min(distance[i - 1][j] + 1, distance[i][j - 1] + 1, substitution)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                best = min(best, distance[i - 2][j - 2] + 1)
+            }
+            distance[i][j] = best
         }
-        previous = current
     }
-    return previous[b.count]
+    return distance[a.count][b.count]
 }

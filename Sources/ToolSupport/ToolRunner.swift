@@ -130,12 +130,18 @@ public enum AllocatorPolicy {
 /// A tool's command: parsed and run like any `ParsableCommand`, except that a mistake on the
 /// command line (an unknown option, a value that is not a number, a failed `validate()`) is
 /// reported as one line, `tool: what is wrong (see --help)`, with the usage left to `--help`.
-public protocol ToolCommand: ParsableCommand {}
+public protocol ToolCommand: ParsableCommand {
+    /// Options of sibling tools that mean something else here, with what to say when one is
+    /// given (see `misspelledOption(in:renamed:)`).
+    static var renamedOptions: [String: String] { get }
+}
 
 extension ToolCommand {
+    public static var renamedOptions: [String: String] { [:] }
+
     public static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if let problem = misspelledOption(in: arguments) {
+        if let problem = misspelledOption(in: arguments, renamed: renamedOptions) {
             StandardStreams.error(problem)
             exit(withError: ExitCode.validationFailure)
         }

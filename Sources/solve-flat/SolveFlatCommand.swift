@@ -7,6 +7,12 @@ import ToolSupport
 
 @main
 struct SolveFlatCommand: ToolCommand {
+    static let renamedOptions = [
+        "--rank": "the factor width is '--width' ('--rank' is the truth's, given to generate-ground-truth)",
+        "--rank-pos": "the quadratic model's factor widths are '--width-pos' and '--width-neg'",
+        "--rank-neg": "the quadratic model's factor widths are '--width-pos' and '--width-neg'",
+    ]
+
     static let configuration = CommandConfiguration(
         commandName: "solve-flat",
         abstract: "Find the flattest factorization that fits the measurements in a stream.",

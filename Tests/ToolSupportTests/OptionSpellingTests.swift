@@ -6,7 +6,7 @@ private struct Tool: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "tool", subcommands: [Listing.self])
     @Option var rank: Int
     @Option(name: .customLong("l1-budget")) var budget: Double?
-    @Flag(name: [.short, .long]) var quiet = false
+    @Flag(name: [.short, .long], help: "No progress; see --threads in the other tools.") var quiet = false
 }
 
 private struct Listing: ParsableCommand {
@@ -27,6 +27,18 @@ private struct Nested: ParsableCommand {
         #expect(Tool.misspelledOption(in: ["ls", "--jsno"]) == "tool ls: unknown option '--jsno'; did you mean '--json'?")
     }
 
+    @Test func anOptionOnlyMentionedInAHelpTextIsNotTheCommands() {
+        #expect(Tool.misspelledOption(in: ["--threads", "2"]) != nil)
+    }
+
+    @Test func anOptionThatMeansSomethingElseHereGetsItsOwnMessage() {
+        #expect(Tool.misspelledOption(in: ["--width", "3"], renamed: ["--width": "the rank is '--rank'"])
+                == "tool: unknown option '--width'; the rank is '--rank'")
+        // And so does a misspelling of it.
+        #expect(Tool.misspelledOption(in: ["--widht", "3"], renamed: ["--width": "the rank is '--rank'"])
+                == "tool: unknown option '--widht'; the rank is '--rank'")
+    }
+
     @Test func farFromEveryOptionSaysSo() {
         #expect(Tool.misspelledOption(in: ["--completely-different"]) == "tool: unknown option '--completely-different' (see tool --help)")
     }
@@ -38,9 +50,11 @@ private struct Nested: ParsableCommand {
         #expect(Tool.misspelledOption(in: ["--rank", "3", "--", "--not-an-option"]) == nil)
     }
 
-    @Test func editDistanceCountsInsertionsDeletionsAndSubstitutions() {
+    @Test func editDistanceCountsInsertionsDeletionsSubstitutionsAndSwaps() {
         #expect(editDistance("", "abc") == 3 && editDistance("abc", "") == 3)
         #expect(editDistance("kitten", "sitting") == 3)
-        #expect(editDistance("--rnak", "--rank") == 2)
+        // A swap of neighbouring letters is one edit: nearer than two substitutions.
+        #expect(editDistance("--rnak", "--rank") == 1)
+        #expect(editDistance("--tga", "--tag") == 1 && editDistance("--tga", "--tol") == 2)
     }
 }
