@@ -292,7 +292,7 @@ def test_nothing_extra_on_stderr_in_a_pipe(streams, wide_truth):
     # The truth's rank is not the solver's width: a flag from a sibling tool gets its own message.
     ("solve-flat", ["--rank", "3"], "unknown option '--rank'; the factor width is '--width'"),
     ("solve-flat", ["--rnak", "3"], "unknown option '--rnak'; the factor width is '--width'"),
-    ("solve-flat", ["--rank-pos", "1"], "the quadratic model's factor widths are '--width-pos' and '--width-neg'"),
+    ("solve-flat", ["--rank-pos", "1"], "unknown option '--rank-pos'; the quadratic model's factor widths are '--width-pos' and '--width-neg'"),
 ])
 def test_a_misspelled_or_foreign_option_is_named_with_what_to_use(streams, name, args, message):
     line = assert_fails_in_one_line(name.split()[0], name.split()[1:] + args, stdin=streams["truth"])
