@@ -25,6 +25,7 @@ from flatframes import (
     add_provenance,
     iter_raw_frames,
     read_frames,
+    save,
     write_frame,
 )
 
@@ -697,3 +698,12 @@ def test_swift_to_python_to_swift_keeps_bits_and_attributes(tmp_path):
                          frames_cli("ls", tmp_path / "listed.frames", "--json").splitlines()])
     assert listings[0] == listings[1]
     assert listings[0][0]["seed"] == 9007199254740993 and listings[0][0]["nested"] == {"a": [1, 2.5, None, True]}
+
+
+def test_save_refuses_a_bad_array_before_writing_any_frame():
+    """A dict with an array no frame can hold writes nothing: in a pipe, the frames before it
+    would otherwise look like a complete stream."""
+    out = io.BytesIO()
+    with pytest.raises(TypeError, match="frame 'labels'"):
+        save(out, {"x": np.arange(3.0), "labels": np.array(["a", "b"])})
+    assert out.getvalue() == b""

@@ -867,6 +867,14 @@ def _storable(value: Any, order: Order) -> tuple[np.ndarray, str | None]:
     """``value`` as a little-endian array of a frame dtype, laid out in storage order, and the
     original type's ``.npy`` descriptor when it had to be converted (None otherwise)."""
     array = np.asarray(value)
+    target, source = _frame_dtype(array)
+    # (np.ascontiguousarray would turn a scalar into a 1-element vector; asarray keeps rank 0.)
+    return np.asarray(array, dtype=target, order=order if array.ndim > 1 else "C"), source
+
+
+def _frame_dtype(array: np.ndarray) -> tuple[np.dtype, str | None]:
+    """The frame dtype ``array`` is stored as and the descriptor of its own type when that
+    differs; the error a write would meet, raised without converting anything."""
     little_endian = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
     target = little_endian if little_endian in _DTYPE_NAMES else None
     if target is None and array.dtype.kind in "biuf":
@@ -879,9 +887,7 @@ def _storable(value: Any, order: Order) -> tuple[np.ndarray, str | None]:
     if array.ndim > MAX_RANK or any(extent > MAX_EXTENT for extent in array.shape):
         raise ValueError(f"shape {array.shape} is beyond the format's {MAX_RANK} dimensions "
                          f"of at most {MAX_EXTENT} each")
-    source = None if array.dtype == target else array.dtype.str
-    # (np.ascontiguousarray would turn a scalar into a 1-element vector; asarray keeps rank 0.)
-    return np.asarray(array, dtype=target, order=order if array.ndim > 1 else "C"), source
+    return target, None if array.dtype == target else array.dtype.str
 
 
 def _json_ready(value: Any, where: str) -> Any:

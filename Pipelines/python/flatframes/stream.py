@@ -7,7 +7,7 @@ from typing import Any, Collection, Iterator, Mapping, Optional
 import numpy as np
 
 from ._io import Destination, Source
-from .frames import Frame, Order, read_frames, write_frames
+from .frames import Frame, Order, _frame_dtype, read_frames, write_frames
 
 
 class Stream(dict):
@@ -117,6 +117,13 @@ def save(destination: Destination, arrays: Mapping[str, Any], *,
     unknown = set(given) - set(arrays)
     if unknown:
         raise KeyError(f"attributes for frames that are not saved: {', '.join(sorted(unknown))}")
+    # Every array is checked before the first frame is written: an array that cannot be a frame
+    # must not leave the frames before it in a pipe as a stream that looks complete.
+    for name, array in arrays.items():
+        try:
+            _frame_dtype(np.asarray(array))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"frame {name!r}: {error}") from None
     write_frames(destination, (
         Frame(name, array, dict(given.get(name, own_attributes.get(name, {}))),
               {"order": order or own_orders.get(name, "F")})
