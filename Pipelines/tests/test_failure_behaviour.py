@@ -297,3 +297,30 @@ def test_nothing_extra_on_stderr_in_a_pipe(streams, wide_truth):
 def test_a_misspelled_or_foreign_option_is_named_with_what_to_use(streams, name, args, message):
     line = assert_fails_in_one_line(name.split()[0], name.split()[1:] + args, stdin=streams["truth"])
     assert line.startswith(f"{name}: {message}"), line
+
+
+@pytest.mark.parametrize("frame,position,value,place", [
+    ("observations", (3,), np.nan, "element 3"), ("observations", (0,), np.inf, "element 0"),
+    ("sensing", (7, 5), np.nan, "row 7, column 5"),
+])
+@pytest.mark.parametrize("name", ["solve-flat", "evaluate"])
+def test_a_non_finite_measurement_is_refused_where_it_is_read(streams, frame, position, value, place, name, tmp_path):
+    """A NaN in the data used to surface as a LAPACK argument error; it is named with its frame
+    and position instead (numpy's row and column are the tools' too)."""
+    stream = flatframes.load(streams["gaussian"])
+    array = stream[frame].copy()
+    array[position] = value
+    stream[frame] = array
+    path = tmp_path / "bad.frames"
+    flatframes.save(path, stream)
+    line = assert_fails_in_one_line(name, [str(path)])
+    assert f"frame '{frame}' holds {'nan' if np.isnan(value) else 'inf'} at {place}" in line, line
+
+
+def test_a_pick_that_matches_nothing_is_an_error_and_writes_no_file(streams, tmp_path):
+    target = tmp_path / "picked.frames"
+    line = assert_fails_in_one_line("frames", ["pick", "truht", str(streams["truth"]), "-o", str(target)])
+    assert line == "frames pick: no frame matches 'truht' in the stream" and not target.exists()
+    # One match among the names is enough: a list may name frames only some streams hold.
+    kept = run([tool("frames"), "pick", "truth,estimate", str(streams["truth"])]).stdout
+    assert [frame.name for frame in flatframes.read_frames(kept)] == ["truth"]

@@ -50,6 +50,7 @@ public struct MeasurementSet: Sendable {
         func matrix(_ base: String, rows: Int?, columns: Int) throws -> Matrix {
             let frame = try operatorFrame(base)
             let m = try Matrix(frame: frame)
+            try Self.requireFinite(m.storage, frame: prefix + base, rows: m.rows)
             guard m.columns == columns, rows == nil || m.rows == rows else {
                 throw ModelError("frame '\(prefix + base)' is \(frame.header.shapeDescription), which does not fit a \(d1)×\(d2) \(family) operator")
             }
@@ -83,6 +84,17 @@ public struct MeasurementSet: Sendable {
             measurementOperator = IdentityObservation(rows: d1, columns: d2)
         }
         try budget?.check(measurementOperator.plannedRescaling)
-        try self.init(measurementOperator: measurementOperator, observations: observations.columnMajor().data.doubles)
+        let values = observations.columnMajor().data.doubles
+        try Self.requireFinite(values, frame: name)
+        try self.init(measurementOperator: measurementOperator, observations: values)
+    }
+
+    /// A NaN or infinity in the data would surface deep in LAPACK (or not at all): it is
+    /// refused where it is read, with its frame and position.
+    /// `rows`: the values are a column-major matrix with this many rows, named by row and column.
+    static func requireFinite(_ values: [Double], frame: String, rows: Int? = nil) throws {
+        guard let index = values.firstIndex(where: { !$0.isFinite }) else { return }
+        let place = rows.map { "row \(index % $0), column \(index / $0)" } ?? "element \(index)"
+        throw ModelError("frame '\(frame)' holds \(values[index]) at \(place); measurements and operators must be finite")
     }
 }

@@ -60,7 +60,8 @@ extension FramesCommand {
             abstract: "Keep only the frames with these names (shell patterns allowed), verbatim and in order.",
             discussion: """
                 The names come first, as one argument (comma-separated); every further argument \
-                is a stream to read, in order (default: stdin).
+                is a stream to read, in order (default: stdin). A pick that matches no frame at \
+                all is an error (exit 1).
 
                 Examples:
                   frames pick truth,'sensing*' instance.frames > operator.frames
@@ -111,10 +112,16 @@ extension FramesCommand {
                 let progress = progressOptions.reporter(tool: tool)
                 let inputs: [String?] = files.isEmpty ? [nil] : files
                 let stream = try output.makeOutput(inputs: inputs, progress: progress)
+                var kept = 0
                 for input in inputs {
-                    try filterFrames(try inputOptions.makeReader(path: input, progress: progress), to: stream.writer) {
+                    kept += try filterFrames(try inputOptions.makeReader(path: input, progress: progress), to: stream.writer) {
                         selector.matches($0.name) == keepingMatches
-                    }
+                    }.kept
+                }
+                // A pick that keeps nothing is a misspelled name, not an empty result to pass on
+                // (a list may name frames that only some streams hold: one match is enough).
+                if keepingMatches, kept == 0 {
+                    throw ToolError("no frame matches '\(names)' in the stream")
                 }
                 try stream.finish()
             }
