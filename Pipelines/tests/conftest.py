@@ -2,6 +2,7 @@
 import io
 import os
 import pathlib
+import pty
 import subprocess
 import sys
 
@@ -44,3 +45,22 @@ def pipeline(*stages):
 def frames_of(data):
     """A stream's frames by name (the last of each name)."""
     return {f.name: f for f in flatframes.read_frames(io.BytesIO(data))}
+
+
+def run_on_terminal(argv):
+    """Runs argv with stdout and stderr on a pseudo-terminal: its exit status and everything it
+    printed there."""
+    pid, terminal = pty.fork()
+    if pid == 0:
+        os.execv(str(argv[0]), [str(argument) for argument in argv])
+    output = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output

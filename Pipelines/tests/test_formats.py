@@ -3,7 +3,6 @@ byte order, .npz stored and deflated, MatrixMarket both ways and through solve-f
 delimiters, and - for stdin and stdout."""
 import io
 import os
-import pty
 import re
 import subprocess
 import zipfile
@@ -13,7 +12,7 @@ import pytest
 import scipy.io
 import scipy.sparse
 
-from conftest import BIN, REPO, frames_of, run, tool
+from conftest import BIN, REPO, frames_of, run, run_on_terminal, tool
 
 
 def one_error_line(result):
@@ -332,20 +331,8 @@ def test_stdin_formats_are_sniffed_or_given(tmp_path):
 def test_binary_export_to_a_terminal_is_refused(tmp_path, option):
     np.save(tmp_path / "x.npy", np.arange(3.0))
     (tmp_path / "s.frames").write_bytes(frames("import", tmp_path / "x.npy", "--name", "x").stdout)
-    pid, terminal = pty.fork()
-    if pid == 0:
-        os.execv(tool("frames"), ["frames", "export", "x", str(tmp_path / "s.frames"), option, "-"])
-    output = b""
-    while True:
-        try:
-            chunk = os.read(terminal, 1024)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 1
+    status, output = run_on_terminal([tool("frames"), "export", "x", tmp_path / "s.frames", option, "-"])
+    assert status == 1
     assert b"refusing to write a binary file to a terminal" in output
     assert b"NUMPY" not in output
 

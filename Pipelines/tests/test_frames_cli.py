@@ -1,12 +1,10 @@
 """The `frames` tool as a person and a script meet it: messages, exit codes, pipes, files."""
-import os
-import pty
 import subprocess
 
 import numpy as np
 import pytest
 
-from conftest import run, tool
+from conftest import run, run_on_terminal, tool
 
 
 @pytest.fixture
@@ -64,20 +62,8 @@ def test_ls_into_a_closed_pipe_exits_quietly(stream, tmp_path):
 
 def test_binary_output_is_refused_on_a_terminal(tmp_path):
     np.save(tmp_path / "x.npy", np.zeros(3))
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(tool("frames"), ["frames", "import", str(tmp_path / "x.npy"), "--name", "x"])
-    output = b""
-    while True:
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 1
+    status, output = run_on_terminal([tool("frames"), "import", tmp_path / "x.npy", "--name", "x"])
+    assert status == 1
     assert b"refusing to write binary frames to a terminal" in output
 
 

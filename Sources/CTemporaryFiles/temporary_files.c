@@ -47,7 +47,7 @@ static void install_handlers(void) {
     handlers_installed = 1;
 }
 
-int flatmin_track_temporary(const char *path) {
+static int track_temporary(const char *path) {
     size_t length = strlen(path);
     if (length >= path_capacity) return -1;
     if (!handlers_installed) install_handlers();
@@ -72,7 +72,7 @@ int flatmin_create_temporary(const char *path, unsigned int mode, int *slot) {
     sigprocmask(SIG_BLOCK, &fatal, &previous);
     int descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
     int saved = errno;
-    *slot = descriptor >= 0 ? flatmin_track_temporary(path) : -1;
+    *slot = descriptor >= 0 ? track_temporary(path) : -1;
     sigprocmask(SIG_SETMASK, &previous, NULL);
     errno = saved;
     return descriptor;

@@ -25,9 +25,9 @@ extension ParsableCommand {
             let name = String(argument.split(separator: "=", maxSplits: 1)[0])
             if known.contains(name) { continue }
             let tool = path.joined(separator: " ")
-            if let hint = renamed[name] { return "\(tool): unknown option '\(name)'; \(hint)" }
-            if let nearest = known.union(renamed.keys).sorted().min(by: { editDistance(name, $0) < editDistance(name, $1) }),
-               editDistance(name, nearest) <= max(2, name.count / 4) {
+            // A renamed option itself is at distance 0; ties go to the first name in order.
+            if case let (distance, nearest)? = known.union(renamed.keys).map({ (editDistance(name, $0), $0) }).min(by: <),
+               distance <= max(2, name.count / 4) {
                 if let hint = renamed[nearest] { return "\(tool): unknown option '\(name)'; \(hint)" }
                 return "\(tool): unknown option '\(name)'; did you mean '\(nearest)'?"
             }
@@ -73,14 +73,12 @@ func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     // distance[i][j]: between a[..<i] and b[..<j].
     var distance = (0...a.count).map { i in (0...b.count).map { j in i == 0 ? j : (j == 0 ? i : 0) } }
-    for i in 1...max(a.count, 1) where i <= a.count {
-        for j in 1...max(b.count, 1) where j <= b.count {
-            let substitution = distance[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-            var best = min(distance[i - 1][j] + 1, distance[i][j - 1] + 1, substitution)
-            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                best = min(best, distance[i - 2][j - 2] + 1)
+    for (i, x) in zip(1..., a) {
+        for (j, y) in zip(1..., b) {
+            distance[i][j] = min(distance[i - 1][j] + 1, distance[i][j - 1] + 1, distance[i - 1][j - 1] + (x == y ? 0 : 1))
+            if i > 1, j > 1, x == b[j - 2], a[i - 2] == y {
+                distance[i][j] = min(distance[i][j], distance[i - 2][j - 2] + 1)
             }
-            distance[i][j] = best
         }
     }
     return distance[a.count][b.count]

@@ -98,40 +98,36 @@ import TestSupport
 
     @Test(arguments: invalid)
     func invalidStreamsGetTheirVerdict(stream: Stream) throws {
-        let reader = FrameReader(source: MemorySource(try Self.bytes(stream)), limits: Self.limits(stream))
-        var names: [String] = []
-        var verdict: Verdict?
-        do {
-            while let header = try reader.next() {
-                _ = try reader.read()
-                names.append(header.name)
-            }
-        } catch let error as FrameError {
-            verdict = Self.verdict(error)
-        }
+        let (names, verdict) = try Self.walk(stream) { _ = try $0.read() }
         #expect(names == stream.frames_before)
         #expect(verdict == stream.error)
     }
 
     @Test(arguments: invalid)
     func walkingWithoutDecodingMeetsTheFramingFaults(stream: Stream) throws {
-        let reader = FrameReader(source: MemorySource(try Self.bytes(stream)), limits: Self.limits(stream))
-        var names: [String] = []
-        var verdict: Verdict?
-        do {
-            while let header = try reader.next() {
-                try reader.skip()
-                names.append(header.name)
-            }
-        } catch let error as FrameError {
-            verdict = Self.verdict(error)
-        }
+        let (names, verdict) = try Self.walk(stream) { try $0.skip() }
         #expect(verdict == stream.error_without_decoding)
         if verdict == nil {
             #expect(names.count == (stream.error?.frame_index ?? -1) + 1)
         } else {
             #expect(names == stream.frames_before)
         }
+    }
+
+    /// The names of the frames `take` gets through (reading or skipping each payload), and the
+    /// verdict of the error that stops it, if one does.
+    static func walk(_ stream: Stream, taking take: (FrameReader) throws -> Void) throws -> (names: [String], verdict: Verdict?) {
+        let reader = FrameReader(source: MemorySource(try bytes(stream)), limits: limits(stream))
+        var names: [String] = []
+        do {
+            while let header = try reader.next() {
+                try take(reader)
+                names.append(header.name)
+            }
+        } catch let error as FrameError {
+            return (names, verdict(error))
+        }
+        return (names, nil)
     }
 
     static func verdict(_ error: FrameError) -> Verdict {

@@ -7,15 +7,12 @@
 /// done from the signal handler itself, which is why this lives in C: the handler may only
 /// call async-signal-safe functions and read memory that is never reallocated.
 
-/// Registers `path` for removal on a fatal signal and installs the handlers (once). Returns a
-/// slot to pass to `flatmin_forget_temporary`, or -1 when the path is too long or every slot is
-/// taken (the file is then still removed on a normal exit, just not on a signal).
-int flatmin_track_temporary(const char *path);
-
-/// Creates `path` (O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, `mode` less the umask) and
-/// registers it as `flatmin_track_temporary` does, with the fatal signals held back in between:
-/// a signal cannot come after the file exists and before it is tracked. Returns the descriptor
-/// (or -1 with errno set) and the slot in `*slot`.
+/// Creates `path` (O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, `mode` less the umask), registers
+/// it for removal on a fatal signal and installs the handlers (once), with the fatal signals held
+/// back in between: a signal cannot come after the file exists and before it is registered.
+/// Returns the descriptor (or -1 with errno set) and in `*slot` the slot to pass to
+/// `flatmin_forget_temporary`, or -1 when the path is too long or every slot is taken (the file
+/// is then still removed on a normal exit, just not on a signal).
 int flatmin_create_temporary(const char *path, unsigned int mode, int *slot);
 
 /// The file was renamed into place or removed: a signal must no longer touch it.
