@@ -42,7 +42,7 @@ struct LowRankNewtonTests {
         let str = problem.flatness(refined.parameters).value
         #expect(abs(str - (try weightedNuclearNorm(x, rescaling))) <= 1e-10 * str)
         // With data this plentiful the multiplier of least norm certifies on its own.
-        let bound = try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: try refined.multipliers[0]()).value
+        let bound = try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: try refined.multipliers[0]())
         #expect(bound <= str * (1 + 1e-12) && bound >= str * (1 - 1e-10))
     }
 
@@ -74,7 +74,9 @@ struct LowRankNewtonTests {
             let newton = try #require(LowRankNewton(problem: problem))
             let refined = try #require(newton.refine(start, rank: rank, tolerance: 1e-10))
             #expect(relativeError(factoredMatrix(refined.parameters, factorization), truth) <= 1e-10)
-            return finisher.finish(start, multiplier: [Double](repeating: 0, count: measurements.observations.count))?.parameters
+            guard case .certified(let parameters, _, _) = finisher.finish(start, multiplier: [Double](repeating: 0, count: measurements.observations.count))
+            else { return nil }
+            return parameters
         }
         let rescaling = completion.rescaling()
         #expect(try finished(rescaling) != nil)
@@ -104,8 +106,32 @@ struct LowRankNewtonTests {
         let newton = try #require(LowRankNewton(problem: problem))
         let refined = try #require(newton.refine(start, rank: 2, tolerance: 1e-10))
         #expect(relativeError(factoredMatrix(refined.parameters, factorization), try instance.matrix(FrameName.truth)) <= 1e-12)
-        let leastNormBound = try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: try refined.multipliers[0]()).value
+        let leastNormBound = try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: try refined.multipliers[0]())
         #expect(leastNormBound < problem.flatness(refined.parameters).value * (1 - NewtonFinisher.certifiedGap))
+    }
+
+    /// The same instance: from the least-norm multiplier, which falls short, the search over
+    /// the members that meet the tangent conditions (`SpectralExcessSearch`) reaches one that
+    /// certifies the truth, by the dense bound; its dual value −⟨y, b⟩ is still str, so it
+    /// never left the members.
+    @Test func theSearchFromTheLeastNormMultiplierCertifies() throws {
+        let instance = try StreamInstance(truth: GroundTruthSpecification(rows: 24, columns: 24, rank: 2, seed: 3),
+                                          measurements: MeasurementSpecification(family: .gaussian, size: .count(240), seed: 3001))
+        let measurements = try instance.measurements
+        let rescaling = measurements.measurementOperator.rescaling()
+        let factorization = GeneralFactorization(rows: 24, columns: 24, width: 24)
+        let problem = RecoveryProblem(measurements: measurements, dataFit: .exact, rescaling: rescaling, factorization: factorization)
+        let start = try Self.perturbedTruth(try instance.matrix(FrameName.truth), rank: 2, width: 24, noise: 1e-3, seed: 6)
+        let newton = try #require(LowRankNewton(problem: problem))
+        let refined = try #require(newton.refine(start, rank: 2, tolerance: 1e-10))
+        let str = problem.flatness(refined.parameters).value
+        let certificate = DualBound(problem: problem, rescaling: rescaling)
+        let leastNorm = try refined.multipliers[0]()
+        #expect(try certificate.bound(multiplier: leastNorm) < str * (1 - 1e-3))
+        let searched = try refined.searchFrom(leastNorm)
+        let bound = try certificate.bound(multiplier: searched)
+        #expect(bound >= str * (1 - NewtonFinisher.certifiedGap) && bound <= str * (1 + 1e-12), "\(bound) against \(str)")
+        #expect(abs(-BLAS.dot(searched, measurements.observations) - str) <= 1e-9 * str)
     }
 
     /// Completion at p = 0.5 where the flat answer has rank 2 but the iterate's third weighted
@@ -140,7 +166,7 @@ struct MatrixFreeNewtonTests {
         let refined = try #require(newton.refine(start, rank: 2, tolerance: 1e-10))
         #expect(relativeError(factoredMatrix(refined.parameters, factorization), truth) <= 1e-10)
         let str = problem.flatness(refined.parameters).value
-        let bounds = try refined.multipliers.map { try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: try $0()).value }
+        let bounds = try refined.multipliers.map { try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: try $0()) }
         #expect(bounds.contains { $0 <= str * (1 + 1e-12) && $0 >= str * (1 - 1e-9) }, "\(bounds) against \(str)")
     }
 }

@@ -20,7 +20,7 @@ struct FlatnessCertificate {
         let certificate = DualBound(problem: problem, rescaling: problem.rescaling)
         var best = (value: -Double.infinity, multiplier: [Double]())
         for y in candidates where y.count == problem.measurementCount {
-            let value = try certificate.bound(multiplier: y).value
+            let value = try certificate.bound(multiplier: y)
             if value > best.value { best = (value, y) }
         }
         return best

@@ -49,6 +49,12 @@ struct LeastSpectralMultiplier {
     static let smoothings = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6]
     static let iterationsPerSmoothing = 100
 
+    /// Whether the instance is small enough for the dense search; beyond it the search is
+    /// `SpectralExcessSearch`'s.
+    static func reaches(_ problem: RecoveryProblem) -> Bool {
+        problem.factorization.rows * problem.factorization.columns <= entryLimit
+    }
+
     struct Member {
         var multiplier: [Double]
         /// ‖D1⁻¹A*(y)D2⁻¹‖.
@@ -61,9 +67,8 @@ struct LeastSpectralMultiplier {
     /// beat `target`; nil on instances too large for the search, or fits it does not cover (an
     /// ℓ2 ball, an ℓ1 penalty).
     func search(_ multipliers: TangentMultipliers, target: Double) throws -> Member? {
-        let d1 = problem.factorization.rows, d2 = problem.factorization.columns
         let k = multipliers.freeDirections.columns
-        guard d1 * d2 <= Self.entryLimit, k <= Self.directionLimit else { return nil }
+        guard Self.reaches(problem), k <= Self.directionLimit else { return nil }
         let budget: Double
         switch problem.dataFit {
         case .exact: budget = 0

@@ -16,9 +16,20 @@ public typealias ProgressHandler = (IterationReport) -> Void
 protocol Finisher {
     /// Whether θ is near enough for `finish` to be worth its cost; asked after every step.
     func isPromising(_ parameters: [Double]) -> Bool
-    /// A solution, its multiplier and the lower bound on the problem's flatness that certifies
-    /// it, or nil; `multiplier` is the method's own estimate at θ.
-    func finish(_ parameters: [Double], multiplier: [Double]) -> (parameters: [Double], multiplier: [Double], lowerBound: Double)?
+    /// What the finish reached from θ, or nil when it reached no fit; `multiplier` is the
+    /// method's own estimate at θ.
+    func finish(_ parameters: [Double], multiplier: [Double]) -> FinisherOutcome?
+}
+
+/// An exact fit the finisher reached, with the best multiplier it found for it and that
+/// multiplier's lower bound on the problem's flatness.
+enum FinisherOutcome {
+    /// The bound confirms the fit: the solve ends.
+    case certified(parameters: [Double], multiplier: [Double], lowerBound: Double)
+    /// No multiplier confirms the fit: the round ends there, and the caller's certificate
+    /// decides whether a flatter fit lies elsewhere (the multiplier's escape directions) or the
+    /// answer stands uncertified. Going on would only bring the iterate back to the same fit.
+    case uncertified(parameters: [Double], multiplier: [Double])
 }
 
 /// Stopping rules shared by the methods.
@@ -133,10 +144,11 @@ public struct AugmentedLagrangian {
     /// A relative violation below which an unconverged solve's multiplier is worth resuming from.
     static let resumableViolation = 1e-6
 
-    /// The solution, the final multiplier y of the fit constraint, the penalty ρ reached, and
-    /// whether the fit was (nearly) reached.
+    /// The solution, the final multiplier y of the fit constraint, the penalty ρ reached,
+    /// whether the fit was (nearly) reached, and whether the solve ended at an exact fit its
+    /// finisher could not certify.
     public func solve(_ problem: RecoveryProblem, from start: [Double], resuming warmStart: WarmStart? = nil)
-        -> (solution: FactoredSolution, multiplier: [Double], penalty: Double, feasible: Bool) {
+        -> (solution: FactoredSolution, multiplier: [Double], penalty: Double, feasible: Bool, uncertifiedFit: Bool) {
         let scale = max(problem.observationNorm, .leastNormalMagnitude)
         let fit = problem.dataFit
         var theta = start
@@ -170,8 +182,13 @@ public struct AugmentedLagrangian {
                 // The subproblem's gradient in the residual, ρ(r − p), is the multiplier at θ.
                 if result.interrupted, let finisher,
                    let finished = finisher.finish(theta, multiplier: objective.fitTerm(residual: objective.residual(at: theta)).gradient) {
-                    return (FactoredSolution(parameters: finished.parameters, iterations: iterations, converged: true,
-                                             lowerBound: finished.lowerBound), finished.multiplier, rho, true)
+                    switch finished {
+                    case .certified(let parameters, let multiplier, let lowerBound):
+                        return (FactoredSolution(parameters: parameters, iterations: iterations, converged: true,
+                                                 lowerBound: lowerBound), multiplier, rho, true, false)
+                    case .uncertified(let parameters, let multiplier):
+                        return (FactoredSolution(parameters: parameters, iterations: iterations, converged: false), multiplier, rho, true, true)
+                    }
                 }
                 known = (theta, objective.residual(at: theta))
                 if !(result.reachedTolerance || result.stalled || result.interrupted) { history.clear() }
@@ -190,7 +207,7 @@ public struct AugmentedLagrangian {
 
             let stationary = result.stalled || BLAS.nrm2(result.gradient) <= max(limits.tolerance, Self.stationarityFloor) * gradientScale
             if violation <= limits.tolerance * scale && stationary {
-                return (FactoredSolution(parameters: theta, iterations: iterations, converged: true), multiplier, rho, true)
+                return (FactoredSolution(parameters: theta, iterations: iterations, converged: true), multiplier, rho, true, false)
             }
             if violation > 0.25 * previousViolation, violation > limits.tolerance * scale {
                 // A point that no penalty brings nearer the fit is stuck (a spurious stationary
@@ -205,6 +222,6 @@ public struct AugmentedLagrangian {
         }
         // Near the fit the multiplier is meaningful and worth resuming from.
         return (FactoredSolution(parameters: theta, iterations: iterations, converged: false), multiplier, rho,
-                previousViolation <= Self.resumableViolation * scale)
+                previousViolation <= Self.resumableViolation * scale, false)
     }
 }

@@ -120,7 +120,7 @@ public struct ConvexMethod: RecoveryMethod {
                 var fitResidual = residual
                 BLAS.axpy(1, slack, &fitResidual)
                 let objective = nuclearPart + fit.penalty(fitResidual)
-                let bound = try certificate.bound(multiplier: multiplier).value
+                let bound = try certificate.bound(multiplier: multiplier)
                 // The same promise as the factored methods': the bound within their certified gap.
                 let gap = FlatMethod.certifiedGap(tolerance: tolerance)
                 let optimal = feasibility <= tolerance && objective - bound <= gap * max(objective, .leastNormalMagnitude)

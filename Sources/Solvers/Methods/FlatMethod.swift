@@ -77,6 +77,7 @@ public struct FlatMethod: RecoveryMethod {
         var widePolishes = 0
         var iterationCap = Int.max
         var last: FactoredSolution?
+        let searchedFits = FitRecord()
         for round in 0..<Self.maximumRounds {
             // A round ends early enough for the certificate to look for a way out of a point
             // the solve converges to slowly (a saddle, or a fit that needs more columns).
@@ -87,7 +88,7 @@ public struct FlatMethod: RecoveryMethod {
                 ? remaining : min(remaining, max(Self.roundIterations, remaining / 4))
             var method = AugmentedLagrangian(limits: SolverLimits(tolerance: tolerance, maxIterations: budget),
                                              progress: context.progress)
-            method.finisher = NewtonFinisher(problem: problem, tolerance: context.limits.tolerance)
+            method.finisher = NewtonFinisher(problem: problem, tolerance: context.limits.tolerance, searchedFits: searchedFits)
             let run = method.solve(problem, from: start, resuming: resume)
             iterations += run.solution.iterations
             var solution = run.solution
@@ -174,7 +175,7 @@ public struct FlatMethod: RecoveryMethod {
                 // The certificate proves optimality; the fit must hold to the tolerance asked
                 // for, whatever finer one a polishing round was run at.
                 solution.converged = solutionFits && bestBound >= objective * (1 - gap)
-                if run.solution.converged, !solution.converged {
+                if solutionFits, !solution.converged {
                     solution.diagnosis = String(format: "not certified: the dual bound is %.2e below the objective (relative), more than the %.0e that --tol allows",
                                                 (objective - bestBound) / max(objective, .leastNormalMagnitude), gap)
                 }
@@ -204,7 +205,10 @@ public struct FlatMethod: RecoveryMethod {
                 resume = run.feasible ? AugmentedLagrangian.WarmStart(multiplier: run.multiplier, penalty: nil) : nil
                 continue
             }
-            guard answerAtRequestedWidth == nil, run.feasible || !stopped, tolerance > Self.finestTolerance else { break }
+            // An exact fit no multiplier certifies, with no flatter fit in sight, is the answer;
+            // a finer tolerance would only reach it again.
+            guard answerAtRequestedWidth == nil, run.feasible || !stopped, tolerance > Self.finestTolerance, !run.uncertifiedFit
+            else { break }
             // No way out: go on from here, with a finer tolerance when this one was reached.
             if run.solution.converged { tolerance /= 100 }
             if stopped { escapedFrom = nil }

@@ -49,6 +49,15 @@ extension SubspaceIteration {
     }
 }
 
+extension SubspaceIteration {
+    /// The same maps one vector at a time, for Lanczos.
+    var lanczos: LanczosBidiagonalization {
+        LanczosBidiagonalization(rows: rows, columns: columns,
+                                 timesRight: { timesRight(Matrix(rows: columns, columns: 1, columnMajor: $0)).storage },
+                                 transposeTimesLeft: { transposeTimesLeft(Matrix(rows: rows, columns: 1, columnMajor: $0)).storage })
+    }
+}
+
 func firstColumns(_ matrix: Matrix, _ count: Int) -> Matrix {
     Matrix(rows: matrix.rows, columns: count, columnMajor: Array(matrix.storage[..<(matrix.rows * count)]))
 }

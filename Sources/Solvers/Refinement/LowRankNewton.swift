@@ -84,11 +84,19 @@ struct LowRankNewton {
                                           : try MatrixFreeTangentSystem(problem: problem, at: point)
     }
 
-    /// A fit of rank s near θ with candidate multipliers for it (in the augmented Lagrangian's
-    /// sign and scale; see `certified`), or nil when Newton's method does not converge from θ.
-    /// Each candidate costs a solve to rounding: they are computed one by one, when asked for.
-    func refine(_ parameters: [Double], rank s: Int, tolerance: Double,
-                reference: [Double]? = nil) -> (parameters: [Double], multipliers: [() throws -> [Double]])? {
+    /// A fit of rank s with candidate multipliers for it (in the augmented Lagrangian's sign and
+    /// scale; see `certified`) and the search that improves on them.
+    struct RefinedFit {
+        var parameters: [Double]
+        /// Each candidate costs a solve to rounding: they are computed one by one, when asked for.
+        var multipliers: [() throws -> [Double]]
+        /// From a multiplier that meets the fit's tangent conditions, one that meets them too and
+        /// is dual feasible if the search finds one (`SpectralExcessSearch`).
+        var searchFrom: ([Double]) throws -> [Double]
+    }
+
+    /// A fit of rank s near θ, or nil when Newton's method does not converge from θ.
+    func refine(_ parameters: [Double], rank s: Int, tolerance: Double, reference: [Double]? = nil) -> RefinedFit? {
         guard isRefinable(s) else { return nil }
         let (left, right) = problem.factorization.factors(parameters)
         guard let weighted = try? Self.triples(leftRoot.times(left), rightRoot.times(right)) else { return nil }
@@ -126,8 +134,7 @@ struct LowRankNewton {
     /// nearest to it. The least-norm one certifies when the data are plentiful; near the
     /// recovery threshold its part off the tangent space can exceed norm 1 while the optimal
     /// multiplier's does not, and the reference, which tends to the optimal one, is closer.
-    private func certified(_ point: OrthonormalPoint, system: any TangentSystem,
-                           reference: [Double]?) throws -> (parameters: [Double], multipliers: [() throws -> [Double]]) {
+    private func certified(_ point: OrthonormalPoint, system: any TangentSystem, reference: [Double]?) throws -> RefinedFit {
         let weighted = try Self.triples(leftRoot.times(BLAS.matmul(point.u, point.core)), rightRoot.times(point.v))
         let g = tangentFunctional(weightedLeft: weighted.left, weightedRight: weighted.right, u: system.basis.u, v: system.basis.v)
         // The augmented Lagrangian's y is −2 times the certificate's (its str carries the 2).
@@ -144,7 +151,16 @@ struct LowRankNewton {
         }
         let parameters = problem.factorization.parameters(singularVectors: leftInverse.times(weighted.left), values: weighted.values,
                                                           right: rightInverse.times(weighted.right))
-        return (parameters, candidates)
+        let problem = problem
+        let search: ([Double]) throws -> [Double] = { start in
+            let excess = try SpectralExcessSearch(problem: problem, weightedLeft: weighted.left, weightedRight: weighted.right) { y in
+                var free = y
+                BLAS.axpy(-1, try system.leastNormSolution(ofAdjointEquation: system.adjoint(y)), &free)
+                return free
+            }
+            return excess.search(from: start)
+        }
+        return RefinedFit(parameters: parameters, multipliers: candidates, searchFrom: search)
     }
 
     /// The multipliers (in the augmented Lagrangian's sign and scale) that meet the tangent
@@ -510,6 +526,8 @@ final class NewtonFinisher: Finisher {
     /// for a gap ten times smaller before the next try at that rank.
     private var requiredGaps: [Int: Double] = [:]
     private var rank: Int?
+    /// The objectives of the fits the certificate search has run on, over the whole solve.
+    private let searchedFits: FitRecord
 
     static let firstGap = 1e-1
     /// A refined point is kept only when the bound matches it to rounding: strict
@@ -519,13 +537,14 @@ final class NewtonFinisher: Finisher {
     /// Nil when no rank can be refined (the Jacobian is too large even at rank 1): then the
     /// spectra are not worth computing after every step.
     /// Only exact fits of two free factors have a rank-s manifold of fits to walk on.
-    init?(problem: RecoveryProblem, tolerance: Double) {
+    init?(problem: RecoveryProblem, tolerance: Double, searchedFits: FitRecord = FitRecord()) {
         guard case .exact = problem.dataFit, problem.factorization.factorsAreLinear,
               problem.measurementOperator.base.parametrization == .general,
               let newton = LowRankNewton(problem: problem), newton.isRefinable(1) else { return nil }
         self.newton = newton
         self.problem = problem
         self.tolerance = tolerance
+        self.searchedFits = searchedFits
     }
 
     func isPromising(_ parameters: [Double]) -> Bool {
@@ -535,17 +554,38 @@ final class NewtonFinisher: Finisher {
         return true
     }
 
-    func finish(_ parameters: [Double], multiplier: [Double]) -> (parameters: [Double], multiplier: [Double], lowerBound: Double)? {
+    func finish(_ parameters: [Double], multiplier: [Double]) -> FinisherOutcome? {
         guard let rank, let candidate = newton.refine(parameters, rank: rank, tolerance: tolerance, reference: multiplier)
         else { return nil }
         let objective = problem.flatness(candidate.parameters).value
         let certificate = DualBound(problem: problem, rescaling: problem.rescaling)
+        var best: (bound: Double, multiplier: [Double])?
         for nextCandidate in candidate.multipliers {
-            guard let y = try? nextCandidate() else { continue }
-            if let bound = try? certificate.bound(multiplier: y).value, bound >= objective * (1 - Self.certifiedGap) {
-                return (candidate.parameters, y, bound)
-            }
+            guard let y = try? nextCandidate(), let bound = try? certificate.bound(multiplier: y) else { continue }
+            if bound >= objective * (1 - Self.certifiedGap) { return .certified(parameters: candidate.parameters, multiplier: y, lowerBound: bound) }
+            if bound > best?.bound ?? -.infinity { best = (bound, y) }
         }
-        return nil
+        // Where the dense search of the caller's certificate reaches, the solve goes on to it;
+        // beyond, the search is here, and the fit it does not certify ends the round.
+        guard let best, !LeastSpectralMultiplier.reaches(problem) else { return nil }
+        // A fit the search has failed to certify before (an escape came back to it) is not
+        // searched again.
+        guard !searchedFits.contains(where: { abs($0 - objective) <= 1e-10 * objective }) else {
+            return .uncertified(parameters: candidate.parameters, multiplier: best.multiplier)
+        }
+        searchedFits.insert(objective)
+        guard let searched = try? candidate.searchFrom(best.multiplier), let bound = try? certificate.bound(multiplier: searched) else {
+            return .uncertified(parameters: candidate.parameters, multiplier: best.multiplier)
+        }
+        if bound >= objective * (1 - Self.certifiedGap) { return .certified(parameters: candidate.parameters, multiplier: searched, lowerBound: bound) }
+        return .uncertified(parameters: candidate.parameters, multiplier: bound > best.bound ? searched : best.multiplier)
     }
+}
+
+/// Values shared by the finishers of one solve's rounds.
+final class FitRecord {
+    private var values: [Double] = []
+
+    func contains(where matches: (Double) -> Bool) -> Bool { values.contains(where: matches) }
+    func insert(_ value: Double) { values.append(value) }
 }
