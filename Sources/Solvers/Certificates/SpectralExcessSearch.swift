@@ -35,6 +35,22 @@ struct SpectralExcessSearch: SmoothObjective {
     static let tripleAccuracy = 1e-6
     /// Steps of the descent; each costs one Lanczos run and one projection.
     static let maximumIterations = 30
+    /// The descent stops when f has not halved over this many steps: where a certificate
+    /// exists f falls by orders in a few steps, and one that creeps does not reach 0 in time.
+    static let stallWindow = 5
+
+    /// The values of f at the points the descent accepted (the last evaluation is the
+    /// accepted point's).
+    private final class Progress {
+        var lastValue = Double.infinity
+        var accepted: [Double] = []
+
+        var stalled: Bool {
+            accepted.count > SpectralExcessSearch.stallWindow
+                && accepted[accepted.count - 1] > 0.5 * accepted[accepted.count - 1 - SpectralExcessSearch.stallWindow]
+        }
+    }
+    private let progress = Progress()
 
     init(problem: RecoveryProblem, weightedLeft: Matrix, weightedRight: Matrix,
          keepingConditions: @escaping ([Double]) throws -> [Double]) throws {
@@ -73,7 +89,14 @@ struct SpectralExcessSearch: SmoothObjective {
             history.gradientChanges = [unit]
             history.inverseCurvatures = [1 / step]
         }
-        return LBFGS().minimize(self, from: start, gradientTolerance: 0, maxIterations: Self.maximumIterations,
+        var descent = LBFGS()
+        let progress = progress
+        progress.accepted = [first.value]
+        descent.interruption = { _ in
+            progress.accepted.append(progress.lastValue)
+            return progress.stalled
+        }
+        return descent.minimize(self, from: start, gradientTolerance: 0, maxIterations: Self.maximumIterations,
                                 history: &history).point
     }
 
@@ -111,6 +134,7 @@ struct SpectralExcessSearch: SmoothObjective {
         let left = Matrix(rows: d1, columns: kept.count, columnMajor: kept.flatMap { triples.left.column($0) })
         let right = Matrix(rows: d2, columns: kept.count, columnMajor: kept.flatMap { triples.right.column($0) })
         let value = 0.5 * excesses.reduce(0) { $0 + $1 * $1 }
+        progress.lastValue = value
         guard !kept.isEmpty else { return (0, [Double](repeating: 0, count: y.count), left, right, []) }
         let gradient = problem.measurementOperator.applyFactored(left: leftInverse.times(BLAS.matmul(left, Matrix.diagonal(excesses))),
                                                                  right: rightInverse.times(right))
