@@ -16,7 +16,9 @@ import Problems
 /// width is written unconverged, and the solve goes on only to name the width that would do.
 /// Where the answer's tangent conditions leave the multiplier free (few data, or a degenerate
 /// optimum), the member of least spectral norm (`LeastSpectralMultiplier`) is the one that
-/// certifies, or whose escape directions are real (docs/mathematics.md §6).
+/// certifies, or whose escape directions are real (docs/mathematics.md §6); beyond the dense
+/// search's reach the Newton finish searches the members matrix-free (`SpectralExcessSearch`),
+/// and an exact fit it does not certify ends the solve uncertified, after at most one escape.
 /// An ℓ1 fit on an instance that already holds d1·d2 numbers goes to the relaxation instead
 /// (`prefersRelaxation`), and a certified answer is written at its nonzero width.
 /// Deeper factorizations have no convex relaxation to certify them and end at stationarity.

@@ -517,7 +517,9 @@ private struct BlockJacobi {
 }
 
 /// Hands an augmented-Lagrangian solve over to `LowRankNewton` once the weighted spectrum of
-/// the iterate shows a rank, and keeps the result only when the dual bound certifies it.
+/// the iterate shows a rank, and keeps the result only when the dual bound certifies it: with
+/// the candidate multipliers, or, on instances beyond `LeastSpectralMultiplier`'s reach, with
+/// the member `SpectralExcessSearch` finds from the better of them.
 final class NewtonFinisher: Finisher {
     let newton: LowRankNewton
     let problem: RecoveryProblem
