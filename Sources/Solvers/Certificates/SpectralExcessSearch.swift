@@ -33,6 +33,9 @@ struct SpectralExcessSearch: SmoothObjective {
     static let margin = 1e-3
     /// Relative accuracy of the triples above c: far below the excesses that matter.
     static let tripleAccuracy = 1e-6
+    /// Lanczos steps per evaluation at most: far more than the triples above c need once the
+    /// excess is small, and a bound on the cost of trial points far from the members' best.
+    static let lanczosSteps = 300
     /// Steps of the descent; each costs one Lanczos run and one projection.
     static let maximumIterations = 30
     /// The descent stops when f has not halved over this many steps: where a certificate
@@ -117,7 +120,7 @@ struct SpectralExcessSearch: SmoothObjective {
                 return Self.projectedOff(right, product).storage
             })
         return offTangent.leadingTriples(from: lanczosStart, above: threshold, accuracy: Self.tripleAccuracy,
-                                         maximumSteps: min(300, DualBound.lanczosSpace / (d1 + d2)))
+                                         maximumSteps: min(Self.lanczosSteps, DualBound.lanczosSpace / (d1 + d2)))
     }
 
     /// (I − Q·Qᵀ)·M.

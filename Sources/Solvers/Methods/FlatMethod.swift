@@ -79,7 +79,7 @@ public struct FlatMethod: RecoveryMethod {
         var widePolishes = 0
         var iterationCap = Int.max
         var last: FactoredSolution?
-        let searchedFits = FitRecord()
+        let searchedFits = SearchedFits()
         for round in 0..<Self.maximumRounds {
             // A round ends early enough for the certificate to look for a way out of a point
             // the solve converges to slowly (a saddle, or a fit that needs more columns).

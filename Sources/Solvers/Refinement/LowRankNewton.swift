@@ -528,8 +528,8 @@ final class NewtonFinisher: Finisher {
     /// for a gap ten times smaller before the next try at that rank.
     private var requiredGaps: [Int: Double] = [:]
     private var rank: Int?
-    /// The objectives of the fits the certificate search has run on, over the whole solve.
-    private let searchedFits: FitRecord
+    /// Shared by the solve's rounds: an escape that comes back to a searched fit ends there.
+    private let searchedFits: SearchedFits
 
     static let firstGap = 1e-1
     /// A refined point is kept only when the bound matches it to rounding: strict
@@ -539,7 +539,7 @@ final class NewtonFinisher: Finisher {
     /// Nil when no rank can be refined (the Jacobian is too large even at rank 1): then the
     /// spectra are not worth computing after every step.
     /// Only exact fits of two free factors have a rank-s manifold of fits to walk on.
-    init?(problem: RecoveryProblem, tolerance: Double, searchedFits: FitRecord = FitRecord()) {
+    init?(problem: RecoveryProblem, tolerance: Double, searchedFits: SearchedFits = SearchedFits()) {
         guard case .exact = problem.dataFit, problem.factorization.factorsAreLinear,
               problem.measurementOperator.base.parametrization == .general,
               let newton = LowRankNewton(problem: problem), newton.isRefinable(1) else { return nil }
@@ -572,7 +572,7 @@ final class NewtonFinisher: Finisher {
         guard let best, !LeastSpectralMultiplier.reaches(problem) else { return nil }
         // A fit the search has failed to certify before (an escape came back to it) is not
         // searched again.
-        guard !searchedFits.contains(where: { abs($0 - objective) <= 1e-10 * objective }) else {
+        guard !searchedFits.contains(objective) else {
             return .uncertified(parameters: candidate.parameters, multiplier: best.multiplier)
         }
         searchedFits.insert(objective)
@@ -584,10 +584,12 @@ final class NewtonFinisher: Finisher {
     }
 }
 
-/// Values shared by the finishers of one solve's rounds.
-final class FitRecord {
-    private var values: [Double] = []
+/// The objectives of the exact fits the certificate search ran on during one solve, shared by
+/// the finishers of its rounds.
+final class SearchedFits {
+    private var objectives: [Double] = []
 
-    func contains(where matches: (Double) -> Bool) -> Bool { values.contains(where: matches) }
-    func insert(_ value: Double) { values.append(value) }
+    /// Whether a fit of this objective was searched: the same fit, reached again, to 1e-10.
+    func contains(_ objective: Double) -> Bool { objectives.contains { abs($0 - objective) <= 1e-10 * objective } }
+    func insert(_ objective: Double) { objectives.append(objective) }
 }
