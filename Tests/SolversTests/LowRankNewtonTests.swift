@@ -88,8 +88,7 @@ struct LowRankNewtonTests {
     /// Lagrangian's own multiplier, projected onto the tangent conditions, is: the solve still
     /// ends in Newton's method, at rounding.
     @Test func nearTheRecoveryThresholdTheMethodsOwnMultiplierCertifies() throws {
-        let instance = try StreamInstance(truth: GroundTruthSpecification(rows: 24, columns: 24, rank: 2, seed: 3),
-                                          measurements: MeasurementSpecification(family: .gaussian, size: .count(240), seed: 3001))
+        let instance = try Self.thresholdInstance()
         let solved = try instance.solve(options(width: 24))
         #expect(solved.converged)
         #expect(try #require(solved.attribute(SolverAttributeKey.residual)) <= 1e-13)
@@ -98,16 +97,26 @@ struct LowRankNewtonTests {
         #expect(try #require(solved.attribute(SolverAttributeKey.lowerBound)) >= str * (1 - NewtonFinisher.certifiedGap))
         // Newton's method alone, from near the truth and with no reference: it reaches the
         // truth, and the least-norm multiplier's bound falls short of its str.
-        let measurements = try instance.measurements
-        let rescaling = measurements.measurementOperator.rescaling()
-        let factorization = GeneralFactorization(rows: 24, columns: 24, width: 24)
-        let problem = RecoveryProblem(measurements: measurements, dataFit: .exact, rescaling: rescaling, factorization: factorization)
-        let start = try Self.perturbedTruth(try instance.matrix(FrameName.truth), rank: 2, width: 24, noise: 1e-3, seed: 6)
-        let newton = try #require(LowRankNewton(problem: problem))
-        let refined = try #require(newton.refine(start, rank: 2, tolerance: 1e-10))
-        #expect(relativeError(factoredMatrix(refined.parameters, factorization), try instance.matrix(FrameName.truth)) <= 1e-12)
-        let leastNormBound = try DualBound(problem: problem, rescaling: rescaling).bound(multiplier: try refined.multipliers[0]())
+        let (problem, refined) = try Self.refinedFromNearTheTruth(instance)
+        #expect(relativeError(factoredMatrix(refined.parameters, problem.factorization), try instance.matrix(FrameName.truth)) <= 1e-12)
+        let leastNormBound = try DualBound(problem: problem, rescaling: problem.rescaling).bound(multiplier: try refined.multipliers[0]())
         #expect(leastNormBound < problem.flatness(refined.parameters).value * (1 - NewtonFinisher.certifiedGap))
+    }
+
+    /// Gaussian 24×24, rank 2, m = 240: near the recovery threshold.
+    static func thresholdInstance() throws -> StreamInstance {
+        try StreamInstance(truth: GroundTruthSpecification(rows: 24, columns: 24, rank: 2, seed: 3),
+                           measurements: MeasurementSpecification(family: .gaussian, size: .count(240), seed: 3001))
+    }
+
+    /// Newton's method at rank 2 from near the truth, with factors of full width and no reference.
+    static func refinedFromNearTheTruth(_ instance: StreamInstance) throws -> (problem: RecoveryProblem, refined: LowRankNewton.RefinedFit) {
+        let measurements = try instance.measurements
+        let problem = RecoveryProblem(measurements: measurements, dataFit: .exact, rescaling: measurements.measurementOperator.rescaling(),
+                                      factorization: GeneralFactorization(rows: 24, columns: 24, width: 24))
+        let start = try perturbedTruth(try instance.matrix(FrameName.truth), rank: 2, width: 24, noise: 1e-3, seed: 6)
+        let newton = try #require(LowRankNewton(problem: problem))
+        return (problem, try #require(newton.refine(start, rank: 2, tolerance: 1e-10)))
     }
 
     /// The same instance: from the least-norm multiplier, which falls short, the search over
@@ -115,23 +124,15 @@ struct LowRankNewtonTests {
     /// certifies the truth, by the dense bound; its dual value −⟨y, b⟩ is still str, so it
     /// never left the members.
     @Test func theSearchFromTheLeastNormMultiplierCertifies() throws {
-        let instance = try StreamInstance(truth: GroundTruthSpecification(rows: 24, columns: 24, rank: 2, seed: 3),
-                                          measurements: MeasurementSpecification(family: .gaussian, size: .count(240), seed: 3001))
-        let measurements = try instance.measurements
-        let rescaling = measurements.measurementOperator.rescaling()
-        let factorization = GeneralFactorization(rows: 24, columns: 24, width: 24)
-        let problem = RecoveryProblem(measurements: measurements, dataFit: .exact, rescaling: rescaling, factorization: factorization)
-        let start = try Self.perturbedTruth(try instance.matrix(FrameName.truth), rank: 2, width: 24, noise: 1e-3, seed: 6)
-        let newton = try #require(LowRankNewton(problem: problem))
-        let refined = try #require(newton.refine(start, rank: 2, tolerance: 1e-10))
+        let (problem, refined) = try Self.refinedFromNearTheTruth(try Self.thresholdInstance())
         let str = problem.flatness(refined.parameters).value
-        let certificate = DualBound(problem: problem, rescaling: rescaling)
+        let certificate = DualBound(problem: problem, rescaling: problem.rescaling)
         let leastNorm = try refined.multipliers[0]()
         #expect(try certificate.bound(multiplier: leastNorm) < str * (1 - 1e-3))
         let searched = try refined.searchFrom(leastNorm)
         let bound = try certificate.bound(multiplier: searched)
         #expect(bound >= str * (1 - NewtonFinisher.certifiedGap) && bound <= str * (1 + 1e-12), "\(bound) against \(str)")
-        #expect(abs(-BLAS.dot(searched, measurements.observations) - str) <= 1e-9 * str)
+        #expect(abs(-BLAS.dot(searched, problem.observations) - str) <= 1e-9 * str)
     }
 
     /// Completion at p = 0.5 where the flat answer has rank 2 but the iterate's third weighted
